@@ -1,0 +1,25 @@
+/*
+ * genesis/genesis.h - the Genesis C API in one include.
+ *
+ * status.h    gn_status and gn_status_str
+ * campaign.h  databases, campaigns, ask/tell, run, export
+ * runner.h    the signature of in-process (library) runners
+ */
+#ifndef GENESIS_GENESIS_H
+#define GENESIS_GENESIS_H
+
+#include "genesis/status.h"
+#include "genesis/campaign.h"
+#include "genesis/runner.h"
+
+#define GENESIS_VERSION "0.1.0"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* The library's version, "0.1.0". */
+GN_API const char *gn_version(void);
+#ifdef __cplusplus
+}
+#endif
+#endif

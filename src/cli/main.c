@@ -1,0 +1,2 @@
+#include "genesis/genesis.h"
+int main(void) { return 0; }

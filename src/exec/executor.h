@@ -1,0 +1,110 @@
+/*
+ * exec/executor.h - the executor interface: where experiments run.
+ *
+ * An executor runs attempts (one try of one experiment) and reports each
+ * finished attempt once. It owns no policy: the campaign decides what to
+ * run, whether a failed attempt is retried, and what an outcome means (for
+ * example that an objective is missing). Back ends are types in a table;
+ * `local` (process pool + in-process library runner) is built in, `mpi`
+ * and `slurm` plug in later through the same table.
+ *
+ * The runner contract (docs/runner.md) is implemented by exec/runner.h for
+ * process runners and exec/library.h for in-process runners.
+ */
+#ifndef GN_EXEC_EXECUTOR_H
+#define GN_EXEC_EXECUTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "spec/spec.h"
+#include "store/store.h"
+
+/* One attempt to run. All strings are borrowed for the duration of submit. */
+typedef struct gn_task {
+    int64_t experiment_id;  /* store id: the key results come back with */
+    int64_t number;         /* the experiment's number in its campaign ($GENESIS_EXPERIMENT) */
+    int attempt;            /* 1, 2, ... */
+    const double *x;        /* the point (see plan/space.h), dim values */
+    const char *params_json;/* $GENESIS_PARAMS */
+} gn_task;
+
+/* Filled by submit: what the store records when the attempt starts. */
+typedef struct gn_task_started {
+    int64_t pid;         /* process group id of the runner; 0 for in-process */
+    int64_t pid_start;   /* start time of that process (clock ticks since boot) or 0 */
+    char workdir[4096];  /* the attempt's fresh working directory */
+    char host[256];
+    double started;      /* epoch seconds */
+} gn_task_started;
+
+/* A finished attempt, returned by wait. Heap strings owned by the result;
+ * free with gn_exec_result_destroy. */
+typedef struct gn_exec_result {
+    int64_t experiment_id;
+    int attempt;
+    gn_att_status status;  /* SUCCEEDED, FAILED, TIMEOUT or CANCELLED */
+    int exit_code;         /* -1 unless the runner exited normally */
+    int signal;            /* the signal that ended it, else 0 */
+    double started, finished;
+    char *reason;          /* NULL on success */
+    char *stdout_tail;     /* last GN_EXEC_TAIL_BYTES of stdout (may be "") */
+    char *stderr_tail;
+    char *outcome;         /* SUCCEEDED: the runner's JSON object, every value a number */
+} gn_exec_result;
+
+#define GN_EXEC_TAIL_BYTES 4096
+
+void gn_exec_result_destroy(gn_exec_result *r);
+
+/* What an executor needs from the campaign. Borrowed, outlives the executor. */
+typedef struct gn_exec_config {
+    const gn_spec *spec;       /* runner, budget.parallel, executor block */
+    const char *campaign;      /* $GENESIS_CAMPAIGN */
+    const char *work_root;     /* attempts run in work_root/<number>/<attempt>/ (created) */
+    long slots;                /* parallel attempts; >= 1 */
+} gn_exec_config;
+
+typedef struct gn_executor_type {
+    const char *name;
+    gn_status (*create)(const gn_exec_config *cfg, void **state, gn_err *err);
+    /* Free slots: how many more tasks submit accepts now. */
+    size_t (*free_slots)(void *state);
+    /* Starts a task. GN_ERR_RUNNER/GN_ERR_IO when it could not be started
+     * (nothing is running then). */
+    gn_status (*submit)(void *state, const gn_task *task, gn_task_started *started, gn_err *err);
+    /* Waits up to max_wait seconds (0: just poll) for finished attempts and
+     * returns up to `cap` of them in out[] (caller-provided), count in *n.
+     * Returns early as soon as at least one attempt finished, or when
+     * *interrupt becomes non-zero (interrupt may be NULL). */
+    gn_status (*wait)(void *state, double max_wait, volatile int *interrupt, gn_exec_result *out,
+                      size_t cap, size_t *n, gn_err *err);
+    /* Number of attempts running. */
+    size_t (*running)(void *state);
+    /* Stops every running attempt: SIGTERM (process groups), then SIGKILL
+     * after `grace` seconds. Their results (CANCELLED) come from wait. */
+    void (*cancel_all)(void *state, double grace);
+    void (*destroy)(void *state);
+} gn_executor_type;
+
+typedef struct gn_executor gn_executor;
+
+/* Creates the executor named by cfg->spec->executor.kind. */
+gn_status gn_executor_new(const gn_exec_config *cfg, gn_executor **out, gn_err *err);
+size_t gn_executor_free_slots(gn_executor *e);
+size_t gn_executor_running(gn_executor *e);
+gn_status gn_executor_submit(gn_executor *e, const gn_task *task, gn_task_started *started, gn_err *err);
+gn_status gn_executor_wait(gn_executor *e, double max_wait, volatile int *interrupt,
+                           gn_exec_result *out, size_t cap, size_t *n, gn_err *err);
+void gn_executor_cancel_all(gn_executor *e, double grace);
+void gn_executor_free(gn_executor *e);
+
+extern const gn_executor_type gn_executor_local;
+
+/* Kills the process group `pid` if a process with that pid still exists and
+ * started at `pid_start` (so a reused pid is never hit). Used on resume to
+ * stop runners orphaned by a crashed genesis. Returns 1 if it sent a signal. */
+int gn_exec_kill_stale(int64_t pid, int64_t pid_start);
+
+#endif

@@ -1,0 +1,137 @@
+/*
+ * spec/spec.h - campaign specs: reading, validating, and the in-memory form.
+ *
+ * A spec is YAML or JSON (see docs/spec.md for every field). The reader is
+ * strict: unknown keys are errors with the closest valid key suggested,
+ * every error names "file:line:column: field: what was expected", and sizes,
+ * nesting depth and counts are bounded before use (limits below).
+ *
+ * The structs are plain data owned by a gn_spec; free the whole with
+ * gn_spec_free. Other modules read them directly.
+ */
+#ifndef GN_SPEC_SPEC_H
+#define GN_SPEC_SPEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+/* Limits on input, checked before use. */
+#define GN_SPEC_MAX_BYTES (1u << 20)      /* 1 MiB file */
+#define GN_SPEC_MAX_DEPTH 16              /* nesting of mappings/sequences */
+#define GN_SPEC_MAX_PARAMS 256
+#define GN_SPEC_MAX_CHOICES 1024          /* values of one choice parameter */
+#define GN_SPEC_MAX_OBJECTIVES 16
+#define GN_SPEC_MAX_OUTCOME_CONSTRAINTS 64
+#define GN_SPEC_MAX_CONSTRAINTS 256       /* linear parameter constraints */
+#define GN_SPEC_MAX_ARGS 256              /* runner command words */
+#define GN_SPEC_MAX_STRING 4096           /* any one string value */
+#define GN_SPEC_MAX_NAME 64               /* names: campaign, params, outcomes */
+#define GN_SPEC_MAX_EXPERIMENTS 10000000L /* budget.experiments */
+#define GN_SPEC_MAX_PARALLEL 4096         /* budget.parallel */
+
+typedef enum { GN_PARAM_REAL = 0, GN_PARAM_INT = 1, GN_PARAM_CHOICE = 2 } gn_param_type;
+
+typedef struct gn_param {
+    char *name;
+    gn_param_type type;
+    double low, high;  /* real and int (inclusive bounds; ints hold whole numbers) */
+    int log_scale;     /* scale: log (requires low > 0) */
+    char *unit;        /* NULL if not given */
+    char **choices;    /* choice: the values as text, n_choices of them */
+    size_t n_choices;
+} gn_param;
+
+typedef struct gn_objective {
+    char *name;
+    int maximize; /* 1 = maximize, 0 = minimize */
+} gn_objective;
+
+typedef struct gn_outcome_constraint {
+    char *name;
+    int has_min, has_max;
+    double min, max;
+} gn_outcome_constraint;
+
+/* sum_i coef[i] * x[i] <= rhs, over the spec's parameters (coef of choice
+ * parameters is always 0). ">=" constraints are stored negated, so every
+ * constraint is "<=". `text` is the constraint as written. */
+typedef struct gn_linear_constraint {
+    char *text;
+    double *coef; /* n_params entries */
+    double rhs;
+} gn_linear_constraint;
+
+typedef enum { GN_RUNNER_NONE = 0, GN_RUNNER_COMMAND = 1, GN_RUNNER_LIBRARY = 2 } gn_runner_kind;
+
+typedef struct gn_runner_spec {
+    gn_runner_kind kind;      /* NONE: the spec has no runner (manual lab) */
+    char **command;           /* COMMAND: argv with {name} placeholders */
+    size_t n_command;
+    char *library;            /* LIBRARY: path to the .so (relative to the spec's folder) */
+    char *function;           /* LIBRARY: symbol name, default "evaluate" */
+    double timeout;           /* seconds; 0 = none (default 0) */
+    int retries;              /* extra attempts after a failure (default 0) */
+    double kill_grace;        /* seconds between SIGTERM and SIGKILL (default 5) */
+} gn_runner_spec;
+
+typedef struct gn_planner_spec {
+    char *strategy;  /* "random" | "sobol" | "lhs" (default "sobol") */
+    long initial;    /* initial design size, for model-based planners (default 0 = planner's choice) */
+    uint64_t seed;   /* default: 0 when has_seed is 0 (then the campaign picks one and records it) */
+    int has_seed;
+} gn_planner_spec;
+
+typedef struct gn_budget {
+    long experiments; /* required, >= 1 */
+    long parallel;    /* >= 1; 0 = not given (number of cores) */
+} gn_budget;
+
+typedef struct gn_executor_spec {
+    char *kind; /* "local" (default) */
+} gn_executor_spec;
+
+typedef struct gn_spec {
+    char *name;          /* [A-Za-z0-9_.-]{1,64}, starting with a letter or digit */
+    char *description;   /* NULL if not given */
+    char *source;        /* file name the spec came from (for messages) */
+    char *base_dir;      /* folder of the spec file; relative paths resolve here */
+    char *text;          /* the spec verbatim, as read */
+    size_t text_len;
+    int is_json;
+    gn_param *params;
+    size_t n_params;
+    gn_linear_constraint *constraints;
+    size_t n_constraints;
+    gn_objective *objectives;
+    size_t n_objectives;
+    gn_outcome_constraint *outcome_constraints;
+    size_t n_outcome_constraints;
+    gn_runner_spec runner;
+    gn_planner_spec planner;
+    gn_budget budget;
+    gn_executor_spec executor;
+} gn_spec;
+
+/* Reads and validates the spec file at `path`. On success *out is a new
+ * spec (free with gn_spec_free). On failure *out is NULL and err says
+ * "path:line:col: field: message" (GN_ERR_SPEC, GN_ERR_IO, GN_ERR_LIMIT or
+ * GN_ERR_NOMEM). */
+gn_status gn_spec_load(const char *path, gn_spec **out, gn_err *err);
+
+/* As gn_spec_load, from memory. `source` names the text in messages and
+ * `base_dir` resolves relative paths (either may be NULL: "<spec>", "."). The
+ * format is JSON when the first non-blank byte is '{', YAML otherwise. The
+ * text need not be NUL-terminated; it is copied. */
+gn_status gn_spec_parse(const char *text, size_t len, const char *source,
+                        const char *base_dir, gn_spec **out, gn_err *err);
+
+void gn_spec_free(gn_spec *spec);
+
+/* Index of the parameter / objective / outcome constraint called `name`,
+ * or -1. */
+int gn_spec_param_index(const gn_spec *spec, const char *name);
+int gn_spec_objective_index(const gn_spec *spec, const char *name);
+
+#endif

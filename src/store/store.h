@@ -1,0 +1,176 @@
+/*
+ * store/store.h - where everything is recorded, behind one interface.
+ *
+ * gn_store is an opaque handle over a back end (SQLite now; PostgreSQL
+ * later through the same operations table, see store_impl.h). Rules every
+ * back end keeps:
+ *
+ *  - Durability first: when a write call returns GN_OK, the data is
+ *    committed durably (SQLite: WAL + synchronous=FULL). Callers report or
+ *    act on a result only after that.
+ *  - Each call is one transaction: all of it or none of it.
+ *  - Several processes may use one database at once: a locked database is
+ *    waited for (busy timeout, default 30 s) before GN_ERR_BUSY.
+ *  - The schema has a version; opening an older database migrates it
+ *    forward in one transaction; a newer one is refused (GN_ERR_STORE).
+ *
+ * Records returned by list/get calls are owned by the caller and freed with
+ * the matching *_free function. Strings in records are heap copies.
+ * JSON columns are text holding one JSON value (or NULL).
+ */
+#ifndef GN_STORE_STORE_H
+#define GN_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+typedef struct gn_store gn_store;
+
+#define GN_STORE_SCHEMA_VERSION 1
+
+typedef struct gn_campaign_rec {
+    int64_t id;
+    char *name;
+    char *state;        /* "active" | "paused" | "completed" | "archived" */
+    char *spec_text;    /* verbatim */
+    char *spec_format;  /* "yaml" | "json" */
+    char *spec_path;    /* absolute path of the spec file when known, else NULL */
+    uint64_t seed;      /* planner seed actually used */
+    long budget;        /* budget.experiments */
+    double created, updated; /* epoch seconds */
+} gn_campaign_rec;
+
+typedef enum {
+    GN_EXP_PROPOSED = 0,
+    GN_EXP_RUNNING = 1,
+    GN_EXP_COMPLETED = 2,
+    GN_EXP_FAILED = 3,
+    GN_EXP_ABANDONED = 4
+} gn_exp_status;
+
+const char *gn_exp_status_name(gn_exp_status s);        /* "proposed", ... */
+int gn_exp_status_parse(const char *name, gn_exp_status *out); /* 0 ok, -1 unknown */
+
+typedef struct gn_experiment_rec {
+    int64_t id;          /* store-wide id */
+    int64_t campaign_id;
+    int64_t number;      /* 1, 2, ... within the campaign: what users see */
+    gn_exp_status status;
+    char *params;        /* JSON object {"name": value} */
+    char *prediction;    /* JSON {"objective": {"mean": m, "sd": s}} or NULL */
+    char *outcome;       /* JSON object of numbers, or NULL */
+    char *origin;        /* "planner:<name>" | "manual" | ... */
+    int attempts;        /* attempts started so far */
+    double created, updated;
+} gn_experiment_rec;
+
+typedef enum {
+    GN_ATT_RUNNING = 0,
+    GN_ATT_SUCCEEDED = 1,
+    GN_ATT_FAILED = 2,      /* non-zero exit, bad or missing outcome, ... */
+    GN_ATT_TIMEOUT = 3,
+    GN_ATT_CANCELLED = 4,   /* stopped by Ctrl-C */
+    GN_ATT_INTERRUPTED = 5  /* its genesis process died; found on resume */
+} gn_att_status;
+
+const char *gn_att_status_name(gn_att_status s);
+
+typedef struct gn_attempt_rec {
+    int64_t id;
+    int64_t experiment_id;
+    int number;            /* 1, 2, ... within the experiment */
+    gn_att_status status;
+    char *runner;          /* "command" | "library" | "manual" */
+    char *host;
+    int64_t pid;           /* process group leader, 0 if in-process */
+    int64_t pid_start;     /* process start time (clock ticks since boot), to tell pid reuse */
+    char *workdir;
+    double started, finished; /* epoch seconds; finished 0 while running */
+    int exit_code;         /* -1 when not exited normally */
+    int signal;            /* 0 when not killed by a signal */
+    char *reason;          /* why it failed, NULL on success */
+    char *stdout_tail;     /* last 4 KiB */
+    char *stderr_tail;
+    char *outcome;         /* JSON object reported by the runner, or NULL */
+} gn_attempt_rec;
+
+typedef struct gn_campaign_counts {
+    long proposed, running, completed, failed, abandoned;
+    long attempts, failed_attempts;
+} gn_campaign_counts;
+
+/* Opens (creating if needed) the store at `path`, a SQLite file. */
+gn_status gn_store_open(const char *path, gn_store **out, gn_err *err);
+void gn_store_close(gn_store *store); /* NULL is a no-op */
+const char *gn_store_path(const gn_store *store);
+
+/* Creates a campaign; rec->name must be new (GN_ERR_EXISTS otherwise).
+ * id, created and updated are set by the store and written back to rec. */
+gn_status gn_store_campaign_create(gn_store *s, gn_campaign_rec *rec, gn_err *err);
+/* GN_ERR_NOT_FOUND when there is no campaign of that name. */
+gn_status gn_store_campaign_get(gn_store *s, const char *name, gn_campaign_rec *out, gn_err *err);
+gn_status gn_store_campaign_list(gn_store *s, gn_campaign_rec **out, size_t *n, gn_err *err);
+gn_status gn_store_campaign_set_state(gn_store *s, int64_t campaign_id, const char *state, gn_err *err);
+gn_status gn_store_campaign_counts(gn_store *s, int64_t campaign_id, gn_campaign_counts *out, gn_err *err);
+void gn_campaign_rec_free(gn_campaign_rec *rec);               /* frees the strings, not rec */
+void gn_campaign_rec_array_free(gn_campaign_rec *recs, size_t n);
+
+/* Adds n experiments to a campaign in one transaction, with status
+ * PROPOSED. Reads params, prediction, origin from recs; writes back id,
+ * campaign_id, number (consecutive, continuing the campaign's numbering),
+ * created/updated. */
+gn_status gn_store_experiments_add(gn_store *s, int64_t campaign_id, gn_experiment_rec *recs,
+                                   size_t n, gn_err *err);
+/* Experiments of a campaign in number order. If `status` is non-NULL only
+ * those whose status is *status. */
+gn_status gn_store_experiment_list(gn_store *s, int64_t campaign_id, const gn_exp_status *status,
+                                   gn_experiment_rec **out, size_t *n, gn_err *err);
+gn_status gn_store_experiment_get(gn_store *s, int64_t campaign_id, int64_t number,
+                                  gn_experiment_rec *out, gn_err *err);
+void gn_experiment_rec_free(gn_experiment_rec *rec);
+void gn_experiment_rec_array_free(gn_experiment_rec *recs, size_t n);
+
+/* Records that attempt a->number of experiment a->experiment_id started:
+ * inserts the attempt (status RUNNING), sets the experiment RUNNING and its
+ * attempt count. Fails with GN_ERR_STATE unless the experiment is PROPOSED.
+ * Writes back a->id. */
+gn_status gn_store_attempt_start(gn_store *s, gn_attempt_rec *a, gn_err *err);
+
+/* What becomes of an experiment when one of its attempts finishes. */
+typedef struct gn_attempt_finish {
+    gn_attempt_rec *attempt;       /* the finished attempt (id from attempt_start, or 0
+                                      to insert it now, e.g. a manual observation) */
+    gn_exp_status exp_status;      /* COMPLETED, FAILED, or PROPOSED (to be retried) */
+    const char *exp_outcome;       /* JSON for the experiment when COMPLETED, else NULL */
+} gn_attempt_finish;
+
+/* Finishes n attempts in ONE transaction (so a fast executor can commit a
+ * batch durably at once). An experiment already COMPLETED or FAILED is left
+ * alone and the call fails with GN_ERR_STATE naming it, writing nothing:
+ * an outcome is never recorded twice. */
+gn_status gn_store_attempts_finish(gn_store *s, gn_attempt_finish *f, size_t n, gn_err *err);
+
+/* Attempts of one experiment in number order. */
+gn_status gn_store_attempt_list(gn_store *s, int64_t experiment_id, gn_attempt_rec **out,
+                                size_t *n, gn_err *err);
+void gn_attempt_rec_free(gn_attempt_rec *rec);
+void gn_attempt_rec_array_free(gn_attempt_rec *recs, size_t n);
+
+/* Crash recovery, called when a campaign is resumed: every RUNNING attempt
+ * of the campaign becomes INTERRUPTED (reason given) and its experiment goes
+ * back to PROPOSED, in one transaction. The interrupted attempts are
+ * returned (so the caller can kill leftover processes); may be NULL/NULL. */
+gn_status gn_store_recover_interrupted(gn_store *s, int64_t campaign_id, const char *reason,
+                                       gn_attempt_rec **out, size_t *n, gn_err *err);
+
+/* Marks an experiment ABANDONED (e.g. a person gave up on a suggestion)
+ * unless it is COMPLETED or FAILED (GN_ERR_STATE). */
+gn_status gn_store_experiment_abandon(gn_store *s, int64_t experiment_id, const char *reason, gn_err *err);
+
+/* Runs the back end's integrity check; GN_OK when the database is sound,
+ * GN_ERR_STORE with the first problem otherwise. */
+gn_status gn_store_check(gn_store *s, gn_err *err);
+
+#endif
