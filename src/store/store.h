@@ -50,7 +50,7 @@ typedef enum {
     GN_EXP_ABANDONED = 4
 } gn_exp_status;
 
-const char *gn_exp_status_name(gn_exp_status s);        /* "proposed", ... */
+const char *gn_exp_status_name(gn_exp_status s);        /* "proposed", ...; "unknown" if out of range */
 int gn_exp_status_parse(const char *name, gn_exp_status *out); /* 0 ok, -1 unknown */
 
 typedef struct gn_experiment_rec {
@@ -64,6 +64,7 @@ typedef struct gn_experiment_rec {
     char *origin;        /* "planner:<name>" | "manual" | ... */
     int attempts;        /* attempts started so far */
     double created, updated;
+    char *reason;        /* why it was abandoned, else NULL (PROPOSED ones: always NULL) */
 } gn_experiment_rec;
 
 typedef enum {
@@ -75,7 +76,8 @@ typedef enum {
     GN_ATT_INTERRUPTED = 5  /* its genesis process died; found on resume */
 } gn_att_status;
 
-const char *gn_att_status_name(gn_att_status s);
+const char *gn_att_status_name(gn_att_status s);        /* "running", ...; "unknown" if out of range */
+int gn_att_status_parse(const char *name, gn_att_status *out); /* 0 ok, -1 unknown */
 
 typedef struct gn_attempt_rec {
     int64_t id;
@@ -96,17 +98,29 @@ typedef struct gn_attempt_rec {
     char *outcome;         /* JSON object reported by the runner, or NULL */
 } gn_attempt_rec;
 
+/* failed_attempts counts attempts that ended FAILED or TIMEOUT (the
+ * runner's failures; CANCELLED and INTERRUPTED are not counted). */
 typedef struct gn_campaign_counts {
     long proposed, running, completed, failed, abandoned;
     long attempts, failed_attempts;
 } gn_campaign_counts;
 
-/* Opens (creating if needed) the store at `path`, a SQLite file. */
+/* Opens (creating if needed) the store at `path`, a SQLite file, and
+ * migrates its schema forward. A file that is not a SQLite database, or
+ * whose schema is newer than this code, is refused with GN_ERR_STORE and
+ * left untouched. *out is NULL on failure. The file must be on a local file
+ * system (see docs/store.md). */
 gn_status gn_store_open(const char *path, gn_store **out, gn_err *err);
 void gn_store_close(gn_store *store); /* NULL is a no-op */
 const char *gn_store_path(const gn_store *store);
 
+/* Internal, for tests: how long a locked database is waited for before
+ * GN_ERR_BUSY (default 30000 ms). */
+void gn__store_set_busy_timeout(gn_store *s, int ms);
+
 /* Creates a campaign; rec->name must be new (GN_ERR_EXISTS otherwise).
+ * rec->state NULL means "active"; spec_format is NULL, "yaml" or "json";
+ * anything else is GN_ERR_INVALID.
  * id, created and updated are set by the store and written back to rec. */
 gn_status gn_store_campaign_create(gn_store *s, gn_campaign_rec *rec, gn_err *err);
 /* GN_ERR_NOT_FOUND when there is no campaign of that name. */
@@ -120,7 +134,9 @@ void gn_campaign_rec_array_free(gn_campaign_rec *recs, size_t n);
 /* Adds n experiments to a campaign in one transaction, with status
  * PROPOSED. Reads params, prediction, origin from recs; writes back id,
  * campaign_id, number (consecutive, continuing the campaign's numbering),
- * created/updated. */
+ * status, attempts (0) and created/updated -- only on success.
+ * GN_ERR_NOT_FOUND if the campaign does not exist; GN_ERR_INVALID if a JSON
+ * column does not hold valid JSON. */
 gn_status gn_store_experiments_add(gn_store *s, int64_t campaign_id, gn_experiment_rec *recs,
                                    size_t n, gn_err *err);
 /* Experiments of a campaign in number order. If `status` is non-NULL only
@@ -134,8 +150,10 @@ void gn_experiment_rec_array_free(gn_experiment_rec *recs, size_t n);
 
 /* Records that attempt a->number of experiment a->experiment_id started:
  * inserts the attempt (status RUNNING), sets the experiment RUNNING and its
- * attempt count. Fails with GN_ERR_STATE unless the experiment is PROPOSED.
- * Writes back a->id. */
+ * attempt count. Fails with GN_ERR_STATE unless the experiment is PROPOSED
+ * (GN_ERR_NOT_FOUND if there is none; GN_ERR_EXISTS if that attempt number
+ * is taken). a->number <= 0 means "the next number"; a->started 0 means
+ * now. Writes back a->id, number, started and status (RUNNING). */
 gn_status gn_store_attempt_start(gn_store *s, gn_attempt_rec *a, gn_err *err);
 
 /* What becomes of an experiment when one of its attempts finishes. */
@@ -149,7 +167,15 @@ typedef struct gn_attempt_finish {
 /* Finishes n attempts in ONE transaction (so a fast executor can commit a
  * batch durably at once). An experiment already COMPLETED or FAILED is left
  * alone and the call fails with GN_ERR_STATE naming it, writing nothing:
- * an outcome is never recorded twice. */
+ * an outcome is never recorded twice. Likewise an attempt that is no longer
+ * RUNNING (finished, or INTERRUPTED by recovery) is GN_ERR_STATE.
+ * Each attempt's status must be a final one (not RUNNING) and exp_status
+ * COMPLETED (with exp_outcome), FAILED or PROPOSED, else GN_ERR_INVALID.
+ * The attempt's finished time 0 means now. An ABANDONED experiment keeps
+ * its status unless the attempt completed it (a measured outcome is never
+ * thrown away). On success every attempt gets its id (new for inserted
+ * ones), number (chosen when it was <= 0) and finished time written back;
+ * on failure nothing is written anywhere. */
 gn_status gn_store_attempts_finish(gn_store *s, gn_attempt_finish *f, size_t n, gn_err *err);
 
 /* Attempts of one experiment in number order. */
@@ -166,7 +192,9 @@ gn_status gn_store_recover_interrupted(gn_store *s, int64_t campaign_id, const c
                                        gn_attempt_rec **out, size_t *n, gn_err *err);
 
 /* Marks an experiment ABANDONED (e.g. a person gave up on a suggestion)
- * unless it is COMPLETED or FAILED (GN_ERR_STATE). */
+ * unless it is COMPLETED or FAILED (GN_ERR_STATE); reason (may be NULL) is
+ * kept in the experiment's `reason`. Attempts still running are left to
+ * their executor. GN_ERR_NOT_FOUND if there is no such experiment. */
 gn_status gn_store_experiment_abandon(gn_store *s, int64_t experiment_id, const char *reason, gn_err *err);
 
 /* Runs the back end's integrity check; GN_OK when the database is sound,

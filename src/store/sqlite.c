@@ -1,0 +1,1512 @@
+/*
+ * store/sqlite.c - the SQLite back end of the store.
+ *
+ * One connection per gn_store, in WAL mode with synchronous=FULL (a commit
+ * is on disk when it returns), foreign keys on, and a busy timeout. Every
+ * write is one BEGIN IMMEDIATE transaction: the write lock is taken up
+ * front, so two writers never deadlock on a lock upgrade and numbering
+ * (MAX(number) + 1) is safe across processes. Statements are prepared once
+ * at open and kept on the handle.
+ *
+ * The schema is versioned in PRAGMA user_version; `migrations` below brings
+ * a database forward one version per step, all steps in one transaction.
+ * docs/store.md describes the schema and the guarantees.
+ */
+#include "store/store_impl.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "core/alloc.h"
+#include "core/timeutil.h"
+
+#define DEFAULT_BUSY_MS 30000
+
+/* ---- schema and migrations ------------------------------------------------ */
+
+/* migrations[k] brings a database from version k-1 to version k. Steps are
+ * only ever appended: a released step never changes. */
+static const char *const migrations[] = {
+    NULL, /* version 0: an empty (or foreign) database, nothing of ours */
+
+    /* 1: campaigns, experiments, attempts. Statuses are text; seed is a
+     * decimal text so that every uint64 round-trips (an INTEGER column
+     * would turn values >= 2^63 into REAL). JSON columns are checked. */
+    "CREATE TABLE campaigns (\n"
+    "  id          INTEGER PRIMARY KEY,\n"
+    "  name        TEXT NOT NULL UNIQUE,\n"
+    "  state       TEXT NOT NULL\n"
+    "              CHECK (state IN ('active','paused','completed','archived')),\n"
+    "  spec_text   TEXT,\n"
+    "  spec_format TEXT CHECK (spec_format IS NULL OR spec_format IN ('yaml','json')),\n"
+    "  spec_path   TEXT,\n"
+    "  seed        TEXT NOT NULL,\n"
+    "  budget      INTEGER NOT NULL,\n"
+    "  created     REAL NOT NULL,\n"
+    "  updated     REAL NOT NULL\n"
+    ");\n"
+    "CREATE TABLE experiments (\n"
+    "  id          INTEGER PRIMARY KEY,\n"
+    "  campaign_id INTEGER NOT NULL REFERENCES campaigns(id),\n"
+    "  number      INTEGER NOT NULL CHECK (number >= 1),\n"
+    "  status      TEXT NOT NULL\n"
+    "              CHECK (status IN ('proposed','running','completed','failed','abandoned')),\n"
+    "  params      TEXT CHECK (params IS NULL OR json_valid(params)),\n"
+    "  prediction  TEXT CHECK (prediction IS NULL OR json_valid(prediction)),\n"
+    "  outcome     TEXT CHECK (outcome IS NULL OR json_valid(outcome)),\n"
+    "  origin      TEXT,\n"
+    "  attempts    INTEGER NOT NULL DEFAULT 0,\n"
+    "  reason      TEXT,\n"
+    "  created     REAL NOT NULL,\n"
+    "  updated     REAL NOT NULL,\n"
+    "  UNIQUE (campaign_id, number)\n"
+    ");\n"
+    "CREATE INDEX experiments_by_status ON experiments (campaign_id, status, number);\n"
+    "CREATE TABLE attempts (\n"
+    "  id            INTEGER PRIMARY KEY,\n"
+    "  experiment_id INTEGER NOT NULL REFERENCES experiments(id),\n"
+    "  number        INTEGER NOT NULL CHECK (number >= 1),\n"
+    "  status        TEXT NOT NULL CHECK (status IN\n"
+    "                ('running','succeeded','failed','timeout','cancelled','interrupted')),\n"
+    "  runner        TEXT,\n"
+    "  host          TEXT,\n"
+    "  pid           INTEGER NOT NULL DEFAULT 0,\n"
+    "  pid_start     INTEGER NOT NULL DEFAULT 0,\n"
+    "  workdir       TEXT,\n"
+    "  started       REAL NOT NULL,\n"
+    "  finished      REAL,\n"
+    "  exit_code     INTEGER NOT NULL DEFAULT -1,\n"
+    "  signal        INTEGER NOT NULL DEFAULT 0,\n"
+    "  reason        TEXT,\n"
+    "  stdout_tail   TEXT,\n"
+    "  stderr_tail   TEXT,\n"
+    "  outcome       TEXT CHECK (outcome IS NULL OR json_valid(outcome)),\n"
+    "  UNIQUE (experiment_id, number)\n"
+    ");\n"
+    "CREATE INDEX attempts_by_status ON attempts (status, experiment_id);\n",
+};
+
+#define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
+_Static_assert(N_MIGRATIONS == GN_STORE_SCHEMA_VERSION + 1,
+               "one migration step per schema version");
+
+/* ---- cached statements ---------------------------------------------------- */
+
+#define CAMPAIGN_COLS "id, name, state, spec_text, spec_format, spec_path, seed, budget, " \
+                      "created, updated"
+#define EXP_COLS "id, campaign_id, number, status, params, prediction, outcome, origin, " \
+                 "attempts, created, updated, reason"
+#define ATT_COLS(p) p "id, " p "experiment_id, " p "number, " p "status, " p "runner, "    \
+                    p "host, " p "pid, " p "pid_start, " p "workdir, " p "started, "       \
+                    p "finished, " p "exit_code, " p "signal, " p "reason, "               \
+                    p "stdout_tail, " p "stderr_tail, " p "outcome"
+
+enum stmt_id {
+    ST_BEGIN_WRITE,
+    ST_BEGIN_READ,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_CAMPAIGN_INSERT,
+    ST_CAMPAIGN_BY_NAME,
+    ST_CAMPAIGN_LIST,
+    ST_CAMPAIGN_EXISTS,
+    ST_CAMPAIGN_SET_STATE,
+    ST_COUNT_EXPERIMENTS,
+    ST_COUNT_ATTEMPTS,
+    ST_EXP_MAX_NUMBER,
+    ST_EXP_INSERT,
+    ST_EXP_LIST,
+    ST_EXP_LIST_STATUS,
+    ST_EXP_GET,
+    ST_EXP_STATE,
+    ST_EXP_START,
+    ST_EXP_FINISH,
+    ST_EXP_ABANDON,
+    ST_ATT_MAX_NUMBER,
+    ST_ATT_INSERT,
+    ST_ATT_STATE,
+    ST_ATT_FINISH,
+    ST_ATT_LIST,
+    ST_RECOVER_LIST,
+    ST_RECOVER_ATTEMPTS,
+    ST_RECOVER_EXPERIMENTS,
+    ST__COUNT
+};
+
+static const char *const stmt_sql[ST__COUNT] = {
+    [ST_BEGIN_WRITE] = "BEGIN IMMEDIATE",
+    [ST_BEGIN_READ] = "BEGIN",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_CAMPAIGN_INSERT] =
+        "INSERT INTO campaigns (name, state, spec_text, spec_format, spec_path, seed, budget, "
+        "created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+    [ST_CAMPAIGN_BY_NAME] = "SELECT " CAMPAIGN_COLS " FROM campaigns WHERE name = ?1",
+    [ST_CAMPAIGN_LIST] = "SELECT " CAMPAIGN_COLS " FROM campaigns ORDER BY id",
+    [ST_CAMPAIGN_EXISTS] = "SELECT 1 FROM campaigns WHERE id = ?1",
+    [ST_CAMPAIGN_SET_STATE] = "UPDATE campaigns SET state = ?2, updated = ?3 WHERE id = ?1",
+    [ST_COUNT_EXPERIMENTS] =
+        "SELECT status, count(*) FROM experiments WHERE campaign_id = ?1 GROUP BY status",
+    [ST_COUNT_ATTEMPTS] =
+        "SELECT count(*), coalesce(sum(a.status IN ('failed','timeout')), 0) "
+        "FROM attempts a JOIN experiments e ON a.experiment_id = e.id WHERE e.campaign_id = ?1",
+    [ST_EXP_MAX_NUMBER] =
+        "SELECT coalesce(max(number), 0) FROM experiments WHERE campaign_id = ?1",
+    [ST_EXP_INSERT] =
+        "INSERT INTO experiments (campaign_id, number, status, params, prediction, outcome, "
+        "origin, attempts, created, updated) "
+        "VALUES (?1, ?2, 'proposed', ?3, ?4, NULL, ?5, 0, ?6, ?6)",
+    [ST_EXP_LIST] = "SELECT " EXP_COLS " FROM experiments WHERE campaign_id = ?1 ORDER BY number",
+    [ST_EXP_LIST_STATUS] = "SELECT " EXP_COLS " FROM experiments "
+                           "WHERE campaign_id = ?1 AND status = ?2 ORDER BY number",
+    [ST_EXP_GET] = "SELECT " EXP_COLS " FROM experiments WHERE campaign_id = ?1 AND number = ?2",
+    [ST_EXP_STATE] = "SELECT e.status, e.number, c.name FROM experiments e "
+                     "JOIN campaigns c ON c.id = e.campaign_id WHERE e.id = ?1",
+    [ST_EXP_START] =
+        "UPDATE experiments SET status = 'running', "
+        "attempts = (SELECT count(*) FROM attempts WHERE experiment_id = ?1), updated = ?2 "
+        "WHERE id = ?1",
+    [ST_EXP_FINISH] =
+        "UPDATE experiments SET status = ?2, outcome = ?3, "
+        "attempts = (SELECT count(*) FROM attempts WHERE experiment_id = ?1), updated = ?4 "
+        "WHERE id = ?1",
+    [ST_EXP_ABANDON] =
+        "UPDATE experiments SET status = 'abandoned', reason = ?2, updated = ?3 WHERE id = ?1",
+    [ST_ATT_MAX_NUMBER] =
+        "SELECT coalesce(max(number), 0) FROM attempts WHERE experiment_id = ?1",
+    [ST_ATT_INSERT] =
+        "INSERT INTO attempts (experiment_id, number, status, runner, host, pid, pid_start, "
+        "workdir, started, finished, exit_code, signal, reason, stdout_tail, stderr_tail, "
+        "outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    [ST_ATT_STATE] = "SELECT experiment_id, status, number FROM attempts WHERE id = ?1",
+    [ST_ATT_FINISH] =
+        "UPDATE attempts SET status = ?2, finished = ?3, exit_code = ?4, signal = ?5, "
+        "reason = ?6, stdout_tail = ?7, stderr_tail = ?8, outcome = ?9 WHERE id = ?1",
+    [ST_ATT_LIST] = "SELECT " ATT_COLS("") " FROM attempts WHERE experiment_id = ?1 "
+                    "ORDER BY number",
+    [ST_RECOVER_LIST] = "SELECT " ATT_COLS("a.") " FROM attempts a "
+                        "JOIN experiments e ON a.experiment_id = e.id "
+                        "WHERE e.campaign_id = ?1 AND a.status = 'running' ORDER BY a.id",
+    [ST_RECOVER_ATTEMPTS] =
+        "UPDATE attempts SET status = 'interrupted', finished = ?2, reason = ?3 "
+        "WHERE status = 'running' "
+        "AND experiment_id IN (SELECT id FROM experiments WHERE campaign_id = ?1)",
+    [ST_RECOVER_EXPERIMENTS] =
+        "UPDATE experiments SET status = 'proposed', updated = ?2 "
+        "WHERE campaign_id = ?1 AND status = 'running'",
+};
+
+/* The back-end state behind gn_store.be. */
+typedef struct sq {
+    sqlite3 *db;
+    const char *path; /* borrowed from the gn_store */
+    int busy_ms;
+    sqlite3_stmt *stmt[ST__COUNT];
+} sq;
+
+#define Q(s) ((sq *)(s)->be)
+
+/* ---- errors --------------------------------------------------------------- */
+
+/* Fills err for SQLite result code rc met while doing `what` and returns
+ * the matching gn_status. Must be called before the statement is reset
+ * (the message lives on the connection). */
+static gn_status db_error(sq *q, int rc, const char *what, gn_err *err)
+{
+    gn_status st;
+    const char *msg;
+
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: st = GN_ERR_BUSY; break;
+    case SQLITE_NOMEM: st = GN_ERR_NOMEM; break;
+    case SQLITE_CONSTRAINT:
+        if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+            st = GN_ERR_EXISTS;
+        else if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+            st = GN_ERR_NOT_FOUND;
+        else
+            st = GN_ERR_INVALID;
+        break;
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_READONLY:
+    case SQLITE_PERM: st = GN_ERR_IO; break;
+    default: st = GN_ERR_STORE; break;
+    }
+    if (q->db && sqlite3_extended_errcode(q->db) == rc)
+        msg = sqlite3_errmsg(q->db);
+    else
+        msg = sqlite3_errstr(rc);
+    return gn_err_set(err, st, "store %s: %s: %s", q->path, what, msg);
+}
+
+static gn_status corrupt(sq *q, const char *what, gn_err *err)
+{
+    return gn_err_set(err, GN_ERR_STORE, "store %s: corrupt data: %s", q->path, what);
+}
+
+/* ---- statements, bindings, rows -------------------------------------------- */
+
+static void stmt_done(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+/* Bind helpers keep the first failure in *rc and do nothing after it, so a
+ * run of bindings needs one check at the end. Strings are bound without a
+ * copy: they must live until the statement is reset. */
+static void b_text(sqlite3_stmt *st, int i, const char *s, int *rc)
+{
+    if (*rc == SQLITE_OK)
+        *rc = s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
+}
+
+static void b_int(sqlite3_stmt *st, int i, int64_t v, int *rc)
+{
+    if (*rc == SQLITE_OK)
+        *rc = sqlite3_bind_int64(st, i, v);
+}
+
+static void b_real(sqlite3_stmt *st, int i, double v, int *rc)
+{
+    if (*rc == SQLITE_OK)
+        *rc = sqlite3_bind_double(st, i, v);
+}
+
+/* Binds a time, or NULL for 0 (not yet). */
+static void b_time(sqlite3_stmt *st, int i, double v, int *rc)
+{
+    if (*rc == SQLITE_OK)
+        *rc = v > 0 ? sqlite3_bind_double(st, i, v) : sqlite3_bind_null(st, i);
+}
+
+/* Runs a statement whose bindings ended with bind_rc and which returns no
+ * row we need; resets it. */
+static gn_status run(sq *q, sqlite3_stmt *st, int bind_rc, const char *what, gn_err *err)
+{
+    gn_status status = GN_OK;
+    int rc = bind_rc;
+
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        status = db_error(q, rc, what, err);
+    stmt_done(st);
+    return status;
+}
+
+/* Steps a statement expected to give at most one row: GN_OK with *row 1 on a
+ * row (the statement is NOT reset, so the caller can read it and must call
+ * stmt_done), GN_OK with *row 0 on none (reset), an error otherwise (reset). */
+static gn_status step_row(sq *q, sqlite3_stmt *st, int bind_rc, int *row, const char *what,
+                          gn_err *err)
+{
+    gn_status status = GN_OK;
+    int rc = bind_rc;
+
+    *row = 0;
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *row = 1;
+        return GN_OK;
+    }
+    if (rc != SQLITE_DONE)
+        status = db_error(q, rc, what, err);
+    stmt_done(st);
+    return status;
+}
+
+/* Copies text column i (or NULL) into *out, byte for byte. Returns 0, or -1
+ * when memory ran out. */
+static int col_text(sqlite3_stmt *st, int i, char **out)
+{
+    const unsigned char *t;
+    int len;
+
+    *out = NULL;
+    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+        return 0;
+    t = sqlite3_column_text(st, i);
+    if (!t)
+        return -1;
+    len = sqlite3_column_bytes(st, i);
+    *out = gn_malloc((size_t)len + 1);
+    if (!*out)
+        return -1;
+    memcpy(*out, t, (size_t)len);
+    (*out)[len] = '\0';
+    return 0;
+}
+
+/* Parses a decimal uint64 written by format_seed. 0 ok, -1 otherwise. */
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    unsigned long long v;
+
+    if (!s || *s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno || *end)
+        return -1;
+    *out = (uint64_t)v;
+    return 0;
+}
+
+typedef gn_status (*row_fn)(sq *q, sqlite3_stmt *st, void *rec, gn_err *err);
+typedef void (*array_free_fn)(void *recs, size_t n);
+
+static gn_status row_campaign(sq *q, sqlite3_stmt *st, void *out, gn_err *err)
+{
+    gn_campaign_rec *r = out;
+    char *seed = NULL;
+    gn_status status = GN_OK;
+
+    memset(r, 0, sizeof *r);
+    r->id = sqlite3_column_int64(st, 0);
+    if (col_text(st, 1, &r->name) || col_text(st, 2, &r->state) ||
+        col_text(st, 3, &r->spec_text) || col_text(st, 4, &r->spec_format) ||
+        col_text(st, 5, &r->spec_path) || col_text(st, 6, &seed)) {
+        status = gn_err_nomem(err);
+        goto out;
+    }
+    if (parse_u64(seed, &r->seed)) {
+        status = corrupt(q, "a campaign seed is not a uint64", err);
+        goto out;
+    }
+    r->budget = (long)sqlite3_column_int64(st, 7);
+    r->created = sqlite3_column_double(st, 8);
+    r->updated = sqlite3_column_double(st, 9);
+out:
+    gn_free(seed);
+    if (status != GN_OK)
+        gn_campaign_rec_free(r);
+    return status;
+}
+
+static gn_status row_experiment(sq *q, sqlite3_stmt *st, void *out, gn_err *err)
+{
+    gn_experiment_rec *r = out;
+
+    memset(r, 0, sizeof *r);
+    r->id = sqlite3_column_int64(st, 0);
+    r->campaign_id = sqlite3_column_int64(st, 1);
+    r->number = sqlite3_column_int64(st, 2);
+    if (gn_exp_status_parse((const char *)sqlite3_column_text(st, 3), &r->status))
+        return sqlite3_errcode(q->db) == SQLITE_NOMEM ? gn_err_nomem(err)
+                                                      : corrupt(q, "unknown experiment status", err);
+    if (col_text(st, 4, &r->params) || col_text(st, 5, &r->prediction) ||
+        col_text(st, 6, &r->outcome) || col_text(st, 7, &r->origin) ||
+        col_text(st, 11, &r->reason)) {
+        gn_experiment_rec_free(r);
+        return gn_err_nomem(err);
+    }
+    r->attempts = sqlite3_column_int(st, 8);
+    r->created = sqlite3_column_double(st, 9);
+    r->updated = sqlite3_column_double(st, 10);
+    return GN_OK;
+}
+
+static gn_status row_attempt(sq *q, sqlite3_stmt *st, void *out, gn_err *err)
+{
+    gn_attempt_rec *r = out;
+
+    memset(r, 0, sizeof *r);
+    r->id = sqlite3_column_int64(st, 0);
+    r->experiment_id = sqlite3_column_int64(st, 1);
+    r->number = sqlite3_column_int(st, 2);
+    if (gn_att_status_parse((const char *)sqlite3_column_text(st, 3), &r->status))
+        return sqlite3_errcode(q->db) == SQLITE_NOMEM ? gn_err_nomem(err)
+                                                      : corrupt(q, "unknown attempt status", err);
+    if (col_text(st, 4, &r->runner) || col_text(st, 5, &r->host) ||
+        col_text(st, 8, &r->workdir) || col_text(st, 13, &r->reason) ||
+        col_text(st, 14, &r->stdout_tail) || col_text(st, 15, &r->stderr_tail) ||
+        col_text(st, 16, &r->outcome)) {
+        gn_attempt_rec_free(r);
+        return gn_err_nomem(err);
+    }
+    r->pid = sqlite3_column_int64(st, 6);
+    r->pid_start = sqlite3_column_int64(st, 7);
+    r->started = sqlite3_column_double(st, 9);
+    r->finished = sqlite3_column_double(st, 10); /* NULL reads as 0 */
+    r->exit_code = sqlite3_column_int(st, 11);
+    r->signal = sqlite3_column_int(st, 12);
+    return GN_OK;
+}
+
+static void campaigns_free(void *recs, size_t n) { gn_campaign_rec_array_free(recs, n); }
+static void experiments_free(void *recs, size_t n) { gn_experiment_rec_array_free(recs, n); }
+static void attempts_free(void *recs, size_t n) { gn_attempt_rec_array_free(recs, n); }
+
+/* Steps a bound statement to the end, reading every row with `row` into a
+ * new array of `size`-byte records. On success *out (NULL when there are
+ * no rows) and *n are set; on failure nothing is returned. The statement
+ * is reset either way. */
+static gn_status collect(sq *q, sqlite3_stmt *st, int bind_rc, size_t size, row_fn row,
+                         array_free_fn array_free, void **out, size_t *n, const char *what,
+                         gn_err *err)
+{
+    char *arr = NULL;
+    size_t count = 0, cap = 0;
+    gn_status status = GN_OK;
+    int rc = bind_rc;
+
+    for (;;) {
+        if (rc == SQLITE_OK)
+            rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+            break;
+        if (rc != SQLITE_ROW) {
+            status = db_error(q, rc, what, err);
+            goto fail;
+        }
+        rc = SQLITE_OK;
+        if (count == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            char *p = gn_reallocarray(arr, ncap, size);
+            if (!p) {
+                status = gn_err_nomem(err);
+                goto fail;
+            }
+            arr = p;
+            cap = ncap;
+        }
+        status = row(q, st, arr + count * size, err);
+        if (status != GN_OK)
+            goto fail;
+        count++;
+    }
+    stmt_done(st);
+    *out = arr;
+    *n = count;
+    return GN_OK;
+
+fail:
+    stmt_done(st);
+    array_free(arr, count);
+    return status;
+}
+
+/* ---- transactions ----------------------------------------------------------- */
+
+/* Runs BEGIN IMMEDIATE, BEGIN or COMMIT. SQLITE_BUSY is retried until the
+ * busy timeout has passed (the busy handler covers most waits; this covers
+ * the cases where SQLite returns BUSY without calling it), then
+ * GN_ERR_BUSY. */
+static gn_status tx_step(sq *q, enum stmt_id id, gn_err *err)
+{
+    sqlite3_stmt *st = q->stmt[id];
+    double deadline = gn_time_mono() + q->busy_ms / 1000.0;
+    double delay = 0.001, now;
+    gn_status status;
+    int rc;
+
+    for (;;) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE) {
+            stmt_done(st);
+            return GN_OK;
+        }
+        if ((rc & 0xff) != SQLITE_BUSY || (now = gn_time_mono()) >= deadline)
+            break;
+        stmt_done(st);
+        gn_time_sleep(delay < deadline - now ? delay : deadline - now, NULL);
+        if (delay < 0.05)
+            delay *= 2;
+    }
+    if ((rc & 0xff) == SQLITE_BUSY)
+        status = gn_err_set(err, GN_ERR_BUSY,
+                            "store %s: the database stayed locked by another process for "
+                            "more than %d ms",
+                            q->path, q->busy_ms);
+    else
+        status = db_error(q, rc, stmt_sql[id], err);
+    stmt_done(st);
+    return status;
+}
+
+static gn_status tx_begin_write(sq *q, gn_err *err) { return tx_step(q, ST_BEGIN_WRITE, err); }
+static gn_status tx_begin_read(sq *q, gn_err *err) { return tx_step(q, ST_BEGIN_READ, err); }
+static gn_status tx_commit(sq *q, gn_err *err) { return tx_step(q, ST_COMMIT, err); }
+
+/* Rolls back the open transaction, if any (after a failed COMMIT SQLite
+ * may or may not have rolled back already). */
+static void tx_rollback(sq *q)
+{
+    if (!sqlite3_get_autocommit(q->db)) {
+        sqlite3_step(q->stmt[ST_ROLLBACK]);
+        stmt_done(q->stmt[ST_ROLLBACK]);
+    }
+}
+
+/* Ends a transaction: commits if status is GN_OK (the commit's own failure
+ * becomes the status), rolls back otherwise. */
+static gn_status tx_end(sq *q, gn_status status, gn_err *err)
+{
+    if (status == GN_OK)
+        status = tx_commit(q, err);
+    if (status != GN_OK)
+        tx_rollback(q);
+    return status;
+}
+
+/* ---- shared lookups ---------------------------------------------------------- */
+
+static gn_status campaign_must_exist(sq *q, int64_t campaign_id, gn_err *err)
+{
+    sqlite3_stmt *st = q->stmt[ST_CAMPAIGN_EXISTS];
+    int rc = SQLITE_OK, row;
+    gn_status status;
+
+    b_int(st, 1, campaign_id, &rc);
+    status = step_row(q, st, rc, &row, "looking up a campaign", err);
+    if (status != GN_OK)
+        return status;
+    if (!row)
+        return gn_err_set(err, GN_ERR_NOT_FOUND, "store %s: no campaign with id %" PRId64,
+                          q->path, campaign_id);
+    stmt_done(st);
+    return GN_OK;
+}
+
+/* An experiment's status, for state checks; fills `who` with a phrase that
+ * names it for messages ("experiment 7 of campaign 'x'"). */
+static gn_status experiment_state(sq *q, int64_t experiment_id, gn_exp_status *status_out,
+                                  char *who, size_t who_size, gn_err *err)
+{
+    sqlite3_stmt *st = q->stmt[ST_EXP_STATE];
+    int rc = SQLITE_OK, row;
+    gn_status status;
+    const char *name;
+
+    b_int(st, 1, experiment_id, &rc);
+    status = step_row(q, st, rc, &row, "looking up an experiment", err);
+    if (status != GN_OK)
+        return status;
+    if (!row)
+        return gn_err_set(err, GN_ERR_NOT_FOUND, "store %s: no experiment with id %" PRId64,
+                          q->path, experiment_id);
+    if (gn_exp_status_parse((const char *)sqlite3_column_text(st, 0), status_out)) {
+        status = corrupt(q, "unknown experiment status", err);
+        goto out;
+    }
+    name = (const char *)sqlite3_column_text(st, 2);
+    snprintf(who, who_size, "experiment %" PRId64 " of campaign '%s'",
+             (int64_t)sqlite3_column_int64(st, 1), name ? name : "?");
+out:
+    stmt_done(st);
+    return status;
+}
+
+/* Reads a single integer from a one-row statement bound with one id. */
+static gn_status scalar_int(sq *q, enum stmt_id id, int64_t arg, int64_t *out, gn_err *err)
+{
+    sqlite3_stmt *st = q->stmt[id];
+    int rc = SQLITE_OK, row;
+    gn_status status;
+
+    b_int(st, 1, arg, &rc);
+    status = step_row(q, st, rc, &row, stmt_sql[id], err);
+    if (status != GN_OK)
+        return status;
+    if (!row)
+        return gn_err_set(err, GN_ERR_INTERNAL, "store %s: no row from: %s", q->path,
+                          stmt_sql[id]);
+    *out = sqlite3_column_int64(st, 0);
+    stmt_done(st);
+    return GN_OK;
+}
+
+/* ---- campaigns ------------------------------------------------------------------ */
+
+static gn_status sq_campaign_create(gn_store *s, gn_campaign_rec *rec, gn_err *err)
+{
+    sq *q = Q(s);
+    sqlite3_stmt *st = q->stmt[ST_CAMPAIGN_INSERT];
+    char seed[32];
+    double now = gn_time_wall();
+    int64_t id = 0;
+    int rc = SQLITE_OK;
+    gn_status status;
+
+    snprintf(seed, sizeof seed, "%" PRIu64, rec->seed);
+    status = tx_begin_write(q, err);
+    if (status != GN_OK)
+        return status;
+    b_text(st, 1, rec->name, &rc);
+    b_text(st, 2, rec->state ? rec->state : "active", &rc);
+    b_text(st, 3, rec->spec_text, &rc);
+    b_text(st, 4, rec->spec_format, &rc);
+    b_text(st, 5, rec->spec_path, &rc);
+    b_text(st, 6, seed, &rc);
+    b_int(st, 7, rec->budget, &rc);
+    b_real(st, 8, now, &rc);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    if (rc == SQLITE_CONSTRAINT_UNIQUE)
+        status = gn_err_set(err, GN_ERR_EXISTS, "a campaign named '%s' exists already", rec->name);
+    else if (rc != SQLITE_DONE)
+        status = db_error(q, rc, "creating a campaign", err);
+    else
+        id = sqlite3_last_insert_rowid(q->db);
+    stmt_done(st);
+    status = tx_end(q, status, err);
+    if (status == GN_OK) {
+        rec->id = id;
+        rec->created = rec->updated = now;
+    }
+    return status;
+}
+
+static gn_status sq_campaign_get(gn_store *s, const char *name, gn_campaign_rec *out, gn_err *err)
+{
+    sq *q = Q(s);
+    sqlite3_stmt *st = q->stmt[ST_CAMPAIGN_BY_NAME];
+    gn_campaign_rec rec;
+    int rc = SQLITE_OK, row;
+    gn_status status;
+
+    b_text(st, 1, name, &rc);
+    status = step_row(q, st, rc, &row, "reading a campaign", err);
+    if (status != GN_OK)
+        return status;
+    if (!row)
+        return gn_err_set(err, GN_ERR_NOT_FOUND, "no campaign named '%s'", name);
+    status = row_campaign(q, st, &rec, err);
+    stmt_done(st);
+    if (status == GN_OK)
+        *out = rec;
+    return status;
+}
+
+static gn_status sq_campaign_list(gn_store *s, gn_campaign_rec **out, size_t *n, gn_err *err)
+{
+    sq *q = Q(s);
+    void *arr;
+    gn_status status;
+
+    status = collect(q, q->stmt[ST_CAMPAIGN_LIST], SQLITE_OK, sizeof(gn_campaign_rec),
+                     row_campaign, campaigns_free, &arr, n, "listing campaigns", err);
+    if (status == GN_OK)
+        *out = arr;
+    return status;
+}
+
+static gn_status sq_campaign_set_state(gn_store *s, int64_t campaign_id, const char *state,
+                                       gn_err *err)
+{
+    sq *q = Q(s);
+    sqlite3_stmt *st = q->stmt[ST_CAMPAIGN_SET_STATE];
+    int rc = SQLITE_OK;
+    gn_status status;
+
+    status = tx_begin_write(q, err);
+    if (status != GN_OK)
+        return status;
+    b_int(st, 1, campaign_id, &rc);
+    b_text(st, 2, state, &rc);
+    b_real(st, 3, gn_time_wall(), &rc);
+    status = run(q, st, rc, "setting a campaign's state", err);
+    if (status == GN_OK && sqlite3_changes(q->db) == 0)
+        status = gn_err_set(err, GN_ERR_NOT_FOUND, "store %s: no campaign with id %" PRId64,
+                            q->path, campaign_id);
+    return tx_end(q, status, err);
+}
+
+static gn_status sq_campaign_counts(gn_store *s, int64_t campaign_id, gn_campaign_counts *out,
+                                    gn_err *err)
+{
+    sq *q = Q(s);
+    sqlite3_stmt *st = q->stmt[ST_COUNT_EXPERIMENTS];
+    gn_campaign_counts c;
+    int rc = SQLITE_OK, row;
+    gn_status status;
+
+    memset(&c, 0, sizeof c);
+    status = tx_begin_read(q, err);
+    if (status != GN_OK)
+        return status;
+    status = campaign_must_exist(q, campaign_id, err);
+    if (status != GN_OK)
+        goto out;
+
+    b_int(st, 1, campaign_id, &rc);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        gn_exp_status es;
+        long k = (long)sqlite3_column_int64(st, 1);
+        rc = SQLITE_OK;
+        if (gn_exp_status_parse((const char *)sqlite3_column_text(st, 0), &es)) {
+            status = corrupt(q, "unknown experiment status", err);
+            break;
+        }
+        switch (es) {
+        case GN_EXP_PROPOSED: c.proposed = k; break;
+        case GN_EXP_RUNNING: c.running = k; break;
+        case GN_EXP_COMPLETED: c.completed = k; break;
+        case GN_EXP_FAILED: c.failed = k; break;
+        case GN_EXP_ABANDONED: c.abandoned = k; break;
+        }
+    }
+    if (status == GN_OK && rc != SQLITE_DONE)
+        status = db_error(q, rc, "counting experiments", err);
+    stmt_done(st);
+    if (status != GN_OK)
+        goto out;
+
+    st = q->stmt[ST_COUNT_ATTEMPTS];
+    rc = SQLITE_OK;
+    b_int(st, 1, campaign_id, &rc);
+    status = step_row(q, st, rc, &row, "counting attempts", err);
+    if (status != GN_OK)
+        goto out;
+    if (row) {
+        c.attempts = (long)sqlite3_column_int64(st, 0);
+        c.failed_attempts = (long)sqlite3_column_int64(st, 1);
+        stmt_done(st);
+    }
+out:
+    status = tx_end(q, status, err);
+    if (status == GN_OK)
+        *out = c;
+    return status;
+}
+
+/* ---- experiments --------------------------------------------------------------- */
+
+static gn_status sq_experiments_add(gn_store *s, int64_t campaign_id, gn_experiment_rec *recs,
+                                    size_t n, gn_err *err)
+{
+    sq *q = Q(s);
+    sqlite3_stmt *st = q->stmt[ST_EXP_INSERT];
+    double now = gn_time_wall();
+    int64_t *ids, base = 0;
+    gn_status status;
+    size_t i;
+
+    ids = gn_calloc(n, sizeof *ids);
+    if (!ids)
+        return gn_err_nomem(err);
+    status = tx_begin_write(q, err);
+    if (status != GN_OK)
+        goto out_free;
+    status = campaign_must_exist(q, campaign_id, err);
+    if (status == GN_OK)
+        status = scalar_int(q, ST_EXP_MAX_NUMBER, campaign_id, &base, err);
+    for (i = 0; status == GN_OK && i < n; i++) {
+        int rc = SQLITE_OK;
+        b_int(st, 1, campaign_id, &rc);
+        b_int(st, 2, base + 1 + (int64_t)i, &rc);
+        b_text(st, 3, recs[i].params, &rc);
+        b_text(st, 4, recs[i].prediction, &rc);
+        b_text(st, 5, recs[i].origin, &rc);
+        b_real(st, 6, now, &rc);
+        status = run(q, st, rc, "adding an experiment", err);
+        if (status != GN_OK)
+            gn_err_prefix(err, "experiment %zu of %zu", i + 1, n);
+        else
+            ids[i] = sqlite3_last_insert_rowid(q->db);
+    }
+    status = tx_end(q, status, err);
+    if (status == GN_OK) {
+        for (i = 0; i < n; i++) {
+            recs[i].id = ids[i];
+            recs[i].campaign_id = campaign_id;
+            recs[i].number = base + 1 + (int64_t)i;
+            recs[i].status = GN_EXP_PROPOSED;
+            recs[i].attempts = 0;
+            recs[i].created = recs[i].updated = now;
+        }
+    }
+out_free:
+    gn_free(ids);
+    return status;
+}
+
+static gn_status sq_experiment_list(gn_store *s, int64_t campaign_id, const gn_exp_status *status,
+                                    gn_experiment_rec **out, size_t *n, gn_err *err)
+{
+    sq *q = Q(s);
+    sqlite3_stmt *st = q->stmt[status ? ST_EXP_LIST_STATUS : ST_EXP_LIST];
+    int rc = SQLITE_OK;
+    void *arr;
+    gn_status result;
+
+    b_int(st, 1, campaign_id, &rc);
+    if (status)
+        b_text(st, 2, gn_exp_status_name(*status), &rc);
+    result = collect(q, st, rc, sizeof(gn_experiment_rec), row_experiment, experiments_free, &arr,
+                     n, "listing experiments", err);
+    if (result == GN_OK)
+        *out = arr;
+    return result;
+}
+
+static gn_status sq_experiment_get(gn_store *s, int64_t campaign_id, int64_t number,
+                                   gn_experiment_rec *out, gn_err *err)
+{
+    sq *q = Q(s);
+    sqlite3_stmt *st = q->stmt[ST_EXP_GET];
+    gn_experiment_rec rec;
+    int rc = SQLITE_OK, row;
+    gn_status status;
+
+    b_int(st, 1, campaign_id, &rc);
+    b_int(st, 2, number, &rc);
+    status = step_row(q, st, rc, &row, "reading an experiment", err);
+    if (status != GN_OK)
+        return status;
+    if (!row)
+        return gn_err_set(err, GN_ERR_NOT_FOUND,
+                          "campaign %" PRId64 " has no experiment %" PRId64, campaign_id, number);
+    status = row_experiment(q, st, &rec, err);
+    stmt_done(st);
+    if (status == GN_OK)
+        *out = rec;
+    return status;
+}
+
+static gn_status sq_experiment_abandon(gn_store *s, int64_t experiment_id, const char *reason,
+                                       gn_err *err)
+{
+    sq *q = Q(s);
+    sqlite3_stmt *st = q->stmt[ST_EXP_ABANDON];
+    gn_exp_status cur;
+    char who[256];
+    int rc = SQLITE_OK;
+    gn_status status;
+
+    status = tx_begin_write(q, err);
+    if (status != GN_OK)
+        return status;
+    status = experiment_state(q, experiment_id, &cur, who, sizeof who, err);
+    if (status != GN_OK)
+        goto out;
+    if (cur == GN_EXP_COMPLETED || cur == GN_EXP_FAILED) {
+        status = gn_err_set(err, GN_ERR_STATE, "%s is already %s; it cannot be abandoned", who,
+                            gn_exp_status_name(cur));
+        goto out;
+    }
+    b_int(st, 1, experiment_id, &rc);
+    b_text(st, 2, reason, &rc);
+    b_real(st, 3, gn_time_wall(), &rc);
+    status = run(q, st, rc, "abandoning an experiment", err);
+out:
+    return tx_end(q, status, err);
+}
+
+/* ---- attempts ------------------------------------------------------------------ */
+
+/* Inserts attempt a with the given status, number and times; *id gets the
+ * new row id. */
+static gn_status attempt_insert(sq *q, const gn_attempt_rec *a, gn_att_status att_status,
+                                int64_t number, double started, double finished, int64_t *id,
+                                gn_err *err)
+{
+    sqlite3_stmt *st = q->stmt[ST_ATT_INSERT];
+    gn_status status = GN_OK;
+    int rc = SQLITE_OK;
+
+    b_int(st, 1, a->experiment_id, &rc);
+    b_int(st, 2, number, &rc);
+    b_text(st, 3, gn_att_status_name(att_status), &rc);
+    b_text(st, 4, a->runner, &rc);
+    b_text(st, 5, a->host, &rc);
+    b_int(st, 6, a->pid, &rc);
+    b_int(st, 7, a->pid_start, &rc);
+    b_text(st, 8, a->workdir, &rc);
+    b_real(st, 9, started, &rc);
+    b_time(st, 10, finished, &rc);
+    b_int(st, 11, a->exit_code, &rc);
+    b_int(st, 12, a->signal, &rc);
+    b_text(st, 13, a->reason, &rc);
+    b_text(st, 14, a->stdout_tail, &rc);
+    b_text(st, 15, a->stderr_tail, &rc);
+    b_text(st, 16, a->outcome, &rc);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+        *id = sqlite3_last_insert_rowid(q->db);
+    else if (rc == SQLITE_CONSTRAINT_UNIQUE)
+        status = gn_err_set(err, GN_ERR_EXISTS,
+                            "store %s: attempt %" PRId64 " of experiment %" PRId64 " exists already",
+                            q->path, number, a->experiment_id);
+    else
+        status = db_error(q, rc, "recording an attempt", err);
+    stmt_done(st);
+    return status;
+}
+
+static gn_status sq_attempt_start(gn_store *s, gn_attempt_rec *a, gn_err *err)
+{
+    sq *q = Q(s);
+    sqlite3_stmt *st = q->stmt[ST_EXP_START];
+    double now = gn_time_wall();
+    double started = a->started > 0 ? a->started : now;
+    int64_t number = a->number, id = 0;
+    gn_exp_status cur;
+    char who[256];
+    int rc = SQLITE_OK;
+    gn_status status;
+
+    status = tx_begin_write(q, err);
+    if (status != GN_OK)
+        return status;
+    status = experiment_state(q, a->experiment_id, &cur, who, sizeof who, err);
+    if (status != GN_OK)
+        goto out;
+    if (cur != GN_EXP_PROPOSED) {
+        status = gn_err_set(err, GN_ERR_STATE,
+                            "%s is %s; an attempt can only start from proposed", who,
+                            gn_exp_status_name(cur));
+        goto out;
+    }
+    if (number <= 0) {
+        status = scalar_int(q, ST_ATT_MAX_NUMBER, a->experiment_id, &number, err);
+        if (status != GN_OK)
+            goto out;
+        number++;
+    }
+    status = attempt_insert(q, a, GN_ATT_RUNNING, number, started, 0, &id, err);
+    if (status != GN_OK)
+        goto out;
+    b_int(st, 1, a->experiment_id, &rc);
+    b_real(st, 2, now, &rc);
+    status = run(q, st, rc, "starting an experiment", err);
+out:
+    status = tx_end(q, status, err);
+    if (status == GN_OK) {
+        a->id = id;
+        a->number = (int)number;
+        a->started = started;
+        a->finished = 0;
+        a->status = GN_ATT_RUNNING;
+    }
+    return status;
+}
+
+/* What attempts_finish writes back after its commit. */
+typedef struct finish_back {
+    int64_t id;
+    int64_t number;
+    double finished;
+} finish_back;
+
+/* One item of attempts_finish, inside the caller's transaction. */
+static gn_status finish_one(sq *q, const gn_attempt_finish *f, double now, finish_back *back,
+                            gn_err *err)
+{
+    const gn_attempt_rec *a = f->attempt;
+    int64_t exp_id = a->experiment_id;
+    double finished = a->finished > 0 ? a->finished : now;
+    int64_t att_number = 0;
+    gn_exp_status cur, next;
+    char who[256];
+    sqlite3_stmt *st;
+    int rc = SQLITE_OK, row;
+    gn_status status;
+
+    if (a->id != 0) {
+        gn_att_status att;
+        int64_t att_exp;
+
+        st = q->stmt[ST_ATT_STATE];
+        b_int(st, 1, a->id, &rc);
+        status = step_row(q, st, rc, &row, "looking up an attempt", err);
+        if (status != GN_OK)
+            return status;
+        if (!row)
+            return gn_err_set(err, GN_ERR_NOT_FOUND, "store %s: no attempt with id %" PRId64,
+                              q->path, a->id);
+        att_exp = sqlite3_column_int64(st, 0);
+        att_number = sqlite3_column_int64(st, 2);
+        if (gn_att_status_parse((const char *)sqlite3_column_text(st, 1), &att)) {
+            stmt_done(st);
+            return corrupt(q, "unknown attempt status", err);
+        }
+        stmt_done(st);
+        if (exp_id != 0 && exp_id != att_exp)
+            return gn_err_set(err, GN_ERR_INVALID,
+                              "attempt %" PRId64 " belongs to experiment %" PRId64 ", not %" PRId64,
+                              a->id, att_exp, exp_id);
+        exp_id = att_exp;
+        if (att != GN_ATT_RUNNING) {
+            status = experiment_state(q, exp_id, &cur, who, sizeof who, err);
+            if (status != GN_OK)
+                return status;
+            return gn_err_set(err, GN_ERR_STATE, "attempt %" PRId64 " of %s is already %s",
+                              att_number, who, gn_att_status_name(att));
+        }
+    }
+
+    status = experiment_state(q, exp_id, &cur, who, sizeof who, err);
+    if (status != GN_OK)
+        return status;
+    if (cur == GN_EXP_COMPLETED || cur == GN_EXP_FAILED)
+        return gn_err_set(err, GN_ERR_STATE,
+                          "%s is already %s; an outcome is never recorded twice", who,
+                          gn_exp_status_name(cur));
+
+    if (a->id != 0) {
+        st = q->stmt[ST_ATT_FINISH];
+        b_int(st, 1, a->id, &rc);
+        b_text(st, 2, gn_att_status_name(a->status), &rc);
+        b_real(st, 3, finished, &rc);
+        b_int(st, 4, a->exit_code, &rc);
+        b_int(st, 5, a->signal, &rc);
+        b_text(st, 6, a->reason, &rc);
+        b_text(st, 7, a->stdout_tail, &rc);
+        b_text(st, 8, a->stderr_tail, &rc);
+        b_text(st, 9, a->outcome, &rc);
+        status = run(q, st, rc, "finishing an attempt", err);
+        if (status != GN_OK)
+            return status;
+        back->id = a->id;
+        back->number = att_number;
+    } else {
+        int64_t number = a->number;
+        if (number <= 0) {
+            status = scalar_int(q, ST_ATT_MAX_NUMBER, exp_id, &number, err);
+            if (status != GN_OK)
+                return status;
+            number++;
+        }
+        status = attempt_insert(q, a, a->status, number, a->started > 0 ? a->started : finished,
+                                finished, &back->id, err);
+        if (status != GN_OK)
+            return status;
+        back->number = number;
+    }
+    back->finished = finished;
+
+    /* an abandoned experiment is not brought back for a retry, but a
+     * measured outcome is kept */
+    next = f->exp_status;
+    if (cur == GN_EXP_ABANDONED && next != GN_EXP_COMPLETED)
+        next = GN_EXP_ABANDONED;
+    st = q->stmt[ST_EXP_FINISH];
+    rc = SQLITE_OK;
+    b_int(st, 1, exp_id, &rc);
+    b_text(st, 2, gn_exp_status_name(next), &rc);
+    b_text(st, 3, next == GN_EXP_COMPLETED ? f->exp_outcome : NULL, &rc);
+    b_real(st, 4, now, &rc);
+    return run(q, st, rc, "updating an experiment", err);
+}
+
+static gn_status sq_attempts_finish(gn_store *s, gn_attempt_finish *f, size_t n, gn_err *err)
+{
+    sq *q = Q(s);
+    double now = gn_time_wall();
+    finish_back *back;
+    gn_status status;
+    size_t i;
+
+    back = gn_calloc(n, sizeof *back);
+    if (!back)
+        return gn_err_nomem(err);
+    status = tx_begin_write(q, err);
+    if (status != GN_OK)
+        goto out_free;
+    for (i = 0; status == GN_OK && i < n; i++) {
+        status = finish_one(q, &f[i], now, &back[i], err);
+        if (status != GN_OK && n > 1)
+            gn_err_prefix(err, "item %zu of %zu (nothing was recorded)", i + 1, n);
+    }
+    status = tx_end(q, status, err);
+    if (status == GN_OK) {
+        for (i = 0; i < n; i++) {
+            f[i].attempt->id = back[i].id;
+            f[i].attempt->number = (int)back[i].number;
+            f[i].attempt->finished = back[i].finished;
+        }
+    }
+out_free:
+    gn_free(back);
+    return status;
+}
+
+static gn_status sq_attempt_list(gn_store *s, int64_t experiment_id, gn_attempt_rec **out,
+                                 size_t *n, gn_err *err)
+{
+    sq *q = Q(s);
+    sqlite3_stmt *st = q->stmt[ST_ATT_LIST];
+    int rc = SQLITE_OK;
+    void *arr;
+    gn_status status;
+
+    b_int(st, 1, experiment_id, &rc);
+    status = collect(q, st, rc, sizeof(gn_attempt_rec), row_attempt, attempts_free, &arr, n,
+                     "listing attempts", err);
+    if (status == GN_OK)
+        *out = arr;
+    return status;
+}
+
+static gn_status sq_recover_interrupted(gn_store *s, int64_t campaign_id, const char *reason,
+                                        gn_attempt_rec **out, size_t *n, gn_err *err)
+{
+    sq *q = Q(s);
+    sqlite3_stmt *st;
+    double now = gn_time_wall();
+    gn_attempt_rec *list = NULL;
+    size_t count = 0, i;
+    void *arr = NULL;
+    int rc = SQLITE_OK;
+    gn_status status;
+
+    status = tx_begin_write(q, err);
+    if (status != GN_OK)
+        return status;
+    status = campaign_must_exist(q, campaign_id, err);
+    if (status != GN_OK)
+        goto out;
+    if (out) {
+        st = q->stmt[ST_RECOVER_LIST];
+        b_int(st, 1, campaign_id, &rc);
+        status = collect(q, st, rc, sizeof(gn_attempt_rec), row_attempt, attempts_free, &arr,
+                         &count, "listing running attempts", err);
+        if (status != GN_OK)
+            goto out;
+        list = arr;
+        /* the returned records show what was recorded */
+        for (i = 0; i < count; i++) {
+            list[i].status = GN_ATT_INTERRUPTED;
+            list[i].finished = now;
+            gn_free(list[i].reason);
+            list[i].reason = gn_strdup(reason);
+            if (reason && !list[i].reason) {
+                status = gn_err_nomem(err);
+                goto out;
+            }
+        }
+    }
+    st = q->stmt[ST_RECOVER_ATTEMPTS];
+    rc = SQLITE_OK;
+    b_int(st, 1, campaign_id, &rc);
+    b_real(st, 2, now, &rc);
+    b_text(st, 3, reason, &rc);
+    status = run(q, st, rc, "interrupting running attempts", err);
+    if (status != GN_OK)
+        goto out;
+    st = q->stmt[ST_RECOVER_EXPERIMENTS];
+    rc = SQLITE_OK;
+    b_int(st, 1, campaign_id, &rc);
+    b_real(st, 2, now, &rc);
+    status = run(q, st, rc, "returning running experiments to proposed", err);
+out:
+    status = tx_end(q, status, err);
+    if (status != GN_OK) {
+        gn_attempt_rec_array_free(list, count);
+        return status;
+    }
+    if (out) {
+        *out = list;
+        *n = count;
+    }
+    return GN_OK;
+}
+
+/* ---- integrity ------------------------------------------------------------------ */
+
+/* Runs a PRAGMA check whose rows are problems (foreign_key_check) or whose
+ * single row "ok" means none (integrity_check). */
+static gn_status check_pragma(sq *q, const char *sql, int ok_row, gn_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    gn_status status = GN_OK;
+    int rc;
+
+    rc = sqlite3_prepare_v2(q->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return db_error(q, rc, sql, err);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *first = (const char *)sqlite3_column_text(st, 0);
+        if (!ok_row || !first || strcmp(first, "ok"))
+            status = gn_err_set(err, GN_ERR_STORE, "store %s: %s: %s%s%s", q->path, sql,
+                                first ? first : "(null)", ok_row ? "" : " has a row ",
+                                ok_row ? "" : "whose parent is missing");
+    } else if (rc != SQLITE_DONE) {
+        status = db_error(q, rc, sql, err);
+    } else if (ok_row) {
+        status = gn_err_set(err, GN_ERR_STORE, "store %s: %s gave no answer", q->path, sql);
+    }
+    sqlite3_finalize(st);
+    return status;
+}
+
+static gn_status sq_check(gn_store *s, gn_err *err)
+{
+    sq *q = Q(s);
+    gn_status status;
+
+    status = check_pragma(q, "PRAGMA integrity_check", 1, err);
+    if (status == GN_OK)
+        status = check_pragma(q, "PRAGMA foreign_key_check", 0, err);
+    return status;
+}
+
+/* ---- opening and closing --------------------------------------------------------- */
+
+static void sq_free(sq *q)
+{
+    size_t i;
+    if (!q)
+        return;
+    for (i = 0; i < ST__COUNT; i++)
+        sqlite3_finalize(q->stmt[i]);
+    sqlite3_close_v2(q->db);
+    gn_free(q);
+}
+
+static void sq_close(gn_store *s)
+{
+    sq_free(Q(s));
+    s->be = NULL;
+}
+
+static void sq_set_busy_timeout(gn_store *s, int ms)
+{
+    sq *q = Q(s);
+    q->busy_ms = ms;
+    sqlite3_busy_timeout(q->db, ms);
+}
+
+/* Refuses, without touching it, a file that exists, is not empty and does
+ * not start with the SQLite header. A missing or empty file is fine: SQLite
+ * makes a new database of it. */
+static gn_status check_header(const char *path, gn_err *err)
+{
+    static const char magic[16] = "SQLite format 3";
+    char head[16];
+    size_t got;
+    FILE *fp;
+    gn_status status = GN_OK;
+
+    fp = fopen(path, "rb");
+    if (!fp) {
+        if (errno == ENOENT)
+            return GN_OK;
+        return gn_err_set(err, GN_ERR_IO, "store %s: cannot open: %s", path, strerror(errno));
+    }
+    got = fread(head, 1, sizeof head, fp);
+    if (ferror(fp))
+        status = gn_err_set(err, GN_ERR_IO, "store %s: cannot read: %s", path, strerror(errno));
+    else if (got > 0 && (got < sizeof head || memcmp(head, magic, sizeof head)))
+        status = gn_err_set(err, GN_ERR_STORE,
+                            "store %s: the file is not a SQLite database; refusing to open it",
+                            path);
+    fclose(fp);
+    return status;
+}
+
+/* Runs a PRAGMA (or any statement) that returns at most one text value
+ * into buf (empty when none), retrying SQLITE_BUSY until the timeout. */
+static gn_status pragma_text(sq *q, const char *sql, char *buf, size_t size, gn_err *err)
+{
+    double deadline = gn_time_mono() + q->busy_ms / 1000.0;
+    sqlite3_stmt *st = NULL;
+    gn_status status = GN_OK;
+    int rc;
+
+    buf[0] = '\0';
+    for (;;) {
+        rc = sqlite3_prepare_v2(q->db, sql, -1, &st, NULL);
+        if (rc == SQLITE_OK) {
+            rc = sqlite3_step(st);
+            if (rc == SQLITE_ROW) {
+                const char *t = (const char *)sqlite3_column_text(st, 0);
+                snprintf(buf, size, "%s", t ? t : "");
+                rc = SQLITE_DONE;
+            }
+        }
+        if (rc == SQLITE_DONE)
+            break;
+        if ((rc & 0xff) != SQLITE_BUSY || gn_time_mono() >= deadline) {
+            if (rc == SQLITE_NOTADB)
+                status = gn_err_set(err, GN_ERR_STORE,
+                                    "store %s: the file is not a SQLite database; refusing to "
+                                    "open it",
+                                    q->path);
+            else
+                status = db_error(q, rc, sql, err);
+            break;
+        }
+        sqlite3_finalize(st);
+        st = NULL;
+        gn_time_sleep(0.01, NULL);
+    }
+    sqlite3_finalize(st);
+    return status;
+}
+
+static gn_status user_version(sq *q, long *version, gn_err *err)
+{
+    char buf[32];
+    gn_status status = pragma_text(q, "PRAGMA user_version", buf, sizeof buf, err);
+    if (status == GN_OK)
+        *version = strtol(buf, NULL, 10);
+    return status;
+}
+
+static gn_status refuse_newer(sq *q, long version, gn_err *err)
+{
+    return gn_err_set(err, GN_ERR_STORE,
+                      "store %s: database schema version %ld is newer than this genesis "
+                      "supports (%d); upgrade genesis",
+                      q->path, version, GN_STORE_SCHEMA_VERSION);
+}
+
+/* Brings the schema to GN_STORE_SCHEMA_VERSION in one write transaction.
+ * The version is read again under the write lock: another process may have
+ * migrated meanwhile. */
+static gn_status migrate(sq *q, gn_err *err)
+{
+    long version;
+    char sql[64], *msg = NULL;
+    gn_status status;
+    int rc;
+
+    status = tx_step(q, ST_BEGIN_WRITE, err);
+    if (status != GN_OK)
+        return status;
+    status = user_version(q, &version, err);
+    if (status != GN_OK)
+        goto out;
+    if (version > GN_STORE_SCHEMA_VERSION) {
+        status = refuse_newer(q, version, err);
+        goto out;
+    }
+    for (; version < GN_STORE_SCHEMA_VERSION; version++) {
+        rc = sqlite3_exec(q->db, migrations[version + 1], NULL, NULL, &msg);
+        if (rc != SQLITE_OK) {
+            status = gn_err_set(err, rc == SQLITE_NOMEM ? GN_ERR_NOMEM : GN_ERR_STORE,
+                                "store %s: migrating the schema from version %ld to %ld: %s",
+                                q->path, version, version + 1, msg ? msg : sqlite3_errstr(rc));
+            sqlite3_free(msg);
+            goto out;
+        }
+    }
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", GN_STORE_SCHEMA_VERSION);
+    rc = sqlite3_exec(q->db, sql, NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        status = db_error(q, rc, sql, err);
+out:
+    return tx_end(q, status, err);
+}
+
+static const gn_store_ops sqlite_ops = {
+    .name = "sqlite",
+    .close = sq_close,
+    .set_busy_timeout = sq_set_busy_timeout,
+    .campaign_create = sq_campaign_create,
+    .campaign_get = sq_campaign_get,
+    .campaign_list = sq_campaign_list,
+    .campaign_set_state = sq_campaign_set_state,
+    .campaign_counts = sq_campaign_counts,
+    .experiments_add = sq_experiments_add,
+    .experiment_list = sq_experiment_list,
+    .experiment_get = sq_experiment_get,
+    .experiment_abandon = sq_experiment_abandon,
+    .attempt_start = sq_attempt_start,
+    .attempts_finish = sq_attempts_finish,
+    .attempt_list = sq_attempt_list,
+    .recover_interrupted = sq_recover_interrupted,
+    .check = sq_check,
+};
+
+gn_status gn__store_sqlite_open(gn_store *s, gn_err *err)
+{
+    sq *q;
+    char mode[32];
+    long version = 0;
+    gn_status status;
+    size_t i;
+    int rc;
+
+    status = check_header(s->path, err);
+    if (status != GN_OK)
+        return status;
+    q = gn_calloc(1, sizeof *q);
+    if (!q)
+        return gn_err_nomem(err);
+    q->path = s->path;
+    q->busy_ms = DEFAULT_BUSY_MS;
+
+    rc = sqlite3_open_v2(s->path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
+        status = db_error(q, rc, "opening", err);
+        goto fail;
+    }
+    sqlite3_extended_result_codes(q->db, 1);
+    sqlite3_busy_timeout(q->db, q->busy_ms);
+
+    /* the version first: a newer or foreign database is refused before
+     * anything (even the journal mode) is changed */
+    status = user_version(q, &version, err);
+    if (status != GN_OK)
+        goto fail;
+    if (version > GN_STORE_SCHEMA_VERSION) {
+        status = refuse_newer(q, version, err);
+        goto fail;
+    }
+    status = pragma_text(q, "PRAGMA journal_mode = WAL", mode, sizeof mode, err);
+    if (status != GN_OK)
+        goto fail;
+    if (strcmp(mode, "wal") && strcmp(mode, "memory")) {
+        status = gn_err_set(err, GN_ERR_STORE,
+                            "store %s: cannot use write-ahead logging (journal mode is '%s'); "
+                            "is the file on a network file system?",
+                            q->path, mode);
+        goto fail;
+    }
+    status = pragma_text(q, "PRAGMA synchronous = FULL", mode, sizeof mode, err);
+    if (status == GN_OK)
+        status = pragma_text(q, "PRAGMA foreign_keys = ON", mode, sizeof mode, err);
+    if (status == GN_OK)
+        status = pragma_text(q, "PRAGMA foreign_keys", mode, sizeof mode, err);
+    if (status != GN_OK)
+        goto fail;
+    if (strcmp(mode, "1")) {
+        status = gn_err_set(err, GN_ERR_STORE, "store %s: this SQLite cannot enforce foreign keys",
+                            q->path);
+        goto fail;
+    }
+
+    /* ROLLBACK first: migrate needs the transaction statements */
+    for (i = 0; i <= ST_ROLLBACK; i++) {
+        rc = sqlite3_prepare_v3(q->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &q->stmt[i], NULL);
+        if (rc != SQLITE_OK) {
+            status = db_error(q, rc, stmt_sql[i], err);
+            goto fail;
+        }
+    }
+    if (version < GN_STORE_SCHEMA_VERSION) {
+        status = migrate(q, err);
+        if (status != GN_OK)
+            goto fail;
+    }
+    for (; i < ST__COUNT; i++) {
+        rc = sqlite3_prepare_v3(q->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &q->stmt[i], NULL);
+        if (rc != SQLITE_OK) {
+            status = db_error(q, rc, stmt_sql[i], err);
+            goto fail;
+        }
+    }
+    s->ops = &sqlite_ops;
+    s->be = q;
+    return GN_OK;
+
+fail:
+    sq_free(q);
+    return status;
+}
