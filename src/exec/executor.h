@@ -69,28 +69,47 @@ typedef struct gn_exec_config {
 typedef struct gn_executor_type {
     const char *name;
     gn_status (*create)(const gn_exec_config *cfg, void **state, gn_err *err);
-    /* Free slots: how many more tasks submit accepts now. */
+    /* Free slots: how many more tasks submit accepts now (slots minus
+     * running). */
     size_t (*free_slots)(void *state);
     /* Starts a task. GN_ERR_RUNNER/GN_ERR_IO when it could not be started
-     * (nothing is running then). */
+     * (nothing is running then); GN_ERR_STATE when no slot is free.
+     * local: on Linux a runner process is killed when the *thread* that
+     * submitted it exits (PR_SET_PDEATHSIG), so submit from a thread that
+     * outlives the attempts (normally the main thread). */
     gn_status (*submit)(void *state, const gn_task *task, gn_task_started *started, gn_err *err);
     /* Waits up to max_wait seconds (0: just poll) for finished attempts and
      * returns up to `cap` of them in out[] (caller-provided), count in *n.
      * Returns early as soon as at least one attempt finished, or when
-     * *interrupt becomes non-zero (interrupt may be NULL). */
+     * *interrupt becomes non-zero (interrupt may be NULL). Output is read,
+     * timeouts enforced and runners reaped only inside wait: call it
+     * regularly while attempts run. Results come back in the order the
+     * attempts ended. GN_ERR_NOMEM loses nothing: the result is returned
+     * by a later wait. */
     gn_status (*wait)(void *state, double max_wait, volatile int *interrupt, gn_exec_result *out,
                       size_t cap, size_t *n, gn_err *err);
-    /* Number of attempts running. */
+    /* Number of attempts running: submitted and whose result wait has not
+     * returned yet. An attempt that ended keeps its slot until wait hands
+     * out its result, so `running() == 0` means no result is pending. */
     size_t (*running)(void *state);
     /* Stops every running attempt: SIGTERM (process groups), then SIGKILL
-     * after `grace` seconds. Their results (CANCELLED) come from wait. */
+     * after `grace` seconds. Their results (CANCELLED) come from wait.
+     * Does not block: the SIGKILL is sent by wait, so keep calling wait
+     * until running() is 0. An in-process call cannot be interrupted: its
+     * result is CANCELLED when it returns. */
     void (*cancel_all)(void *state, double grace);
+    /* Kills (SIGKILL) and reaps every runner still running; waits for
+     * in-process calls still running to return. */
     void (*destroy)(void *state);
 } gn_executor_type;
 
 typedef struct gn_executor gn_executor;
 
-/* Creates the executor named by cfg->spec->executor.kind. */
+/* Creates the executor named by cfg->spec->executor.kind (NULL or "" is
+ * "local"). GN_ERR_UNSUPPORTED for a kind not built in; the back end's
+ * create errors otherwise (local: GN_ERR_SPEC without a runner,
+ * GN_ERR_RUNNER when the runner library or its function cannot be loaded,
+ * GN_ERR_INVALID for slots < 1 or no work_root). */
 gn_status gn_executor_new(const gn_exec_config *cfg, gn_executor **out, gn_err *err);
 size_t gn_executor_free_slots(gn_executor *e);
 size_t gn_executor_running(gn_executor *e);
@@ -104,7 +123,11 @@ extern const gn_executor_type gn_executor_local;
 
 /* Kills the process group `pid` if a process with that pid still exists and
  * started at `pid_start` (so a reused pid is never hit). Used on resume to
- * stop runners orphaned by a crashed genesis. Returns 1 if it sent a signal. */
+ * stop runners orphaned by a crashed genesis. Returns 1 if it sent a signal.
+ * When the leader itself is gone (it dies with genesis, PR_SET_PDEATHSIG)
+ * but live members of group `pid` that started no earlier than pid_start
+ * remain (its background children), the group is killed too. pid <= 1 or
+ * pid_start <= 0 never signals anything. */
 int gn_exec_kill_stale(int64_t pid, int64_t pid_start);
 
 #endif

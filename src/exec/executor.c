@@ -1,0 +1,87 @@
+/* exec/executor.c - the executor registry and its dispatch; see executor.h */
+#include "exec/executor.h"
+
+#include <string.h>
+
+#include "core/alloc.h"
+
+struct gn_executor {
+    const gn_executor_type *type;
+    void *state;
+};
+
+/* Back ends by name. mpi and slurm join this table. */
+static const gn_executor_type *const executor_types[] = {
+    &gn_executor_local,
+};
+
+#define N_EXECUTOR_TYPES (sizeof executor_types / sizeof executor_types[0])
+
+void gn_exec_result_destroy(gn_exec_result *r)
+{
+    if (!r)
+        return;
+    gn_free(r->reason);
+    gn_free(r->stdout_tail);
+    gn_free(r->stderr_tail);
+    gn_free(r->outcome);
+    r->reason = r->stdout_tail = r->stderr_tail = r->outcome = NULL;
+}
+
+gn_status gn_executor_new(const gn_exec_config *cfg, gn_executor **out, gn_err *err)
+{
+    const char *kind;
+    const gn_executor_type *type = NULL;
+    gn_executor *e;
+    size_t i;
+    gn_status st;
+
+    *out = NULL;
+    if (!cfg || !cfg->spec)
+        return gn_err_set(err, GN_ERR_INVALID, "executor: no configuration or spec");
+    kind = cfg->spec->executor.kind;
+    if (!kind || !*kind)
+        kind = "local";
+    for (i = 0; i < N_EXECUTOR_TYPES; i++)
+        if (strcmp(executor_types[i]->name, kind) == 0)
+            type = executor_types[i];
+    if (!type)
+        return gn_err_set(err, GN_ERR_UNSUPPORTED,
+                          "executor '%s' is not available in this build (available: local)", kind);
+    e = gn_calloc(1, sizeof *e);
+    if (!e)
+        return gn_err_nomem(err);
+    e->type = type;
+    st = type->create(cfg, &e->state, err);
+    if (st != GN_OK) {
+        gn_free(e);
+        return st;
+    }
+    *out = e;
+    return GN_OK;
+}
+
+size_t gn_executor_free_slots(gn_executor *e) { return e->type->free_slots(e->state); }
+
+size_t gn_executor_running(gn_executor *e) { return e->type->running(e->state); }
+
+gn_status gn_executor_submit(gn_executor *e, const gn_task *task, gn_task_started *started, gn_err *err)
+{
+    return e->type->submit(e->state, task, started, err);
+}
+
+gn_status gn_executor_wait(gn_executor *e, double max_wait, volatile int *interrupt,
+                           gn_exec_result *out, size_t cap, size_t *n, gn_err *err)
+{
+    return e->type->wait(e->state, max_wait, interrupt, out, cap, n, err);
+}
+
+void gn_executor_cancel_all(gn_executor *e, double grace) { e->type->cancel_all(e->state, grace); }
+
+void gn_executor_free(gn_executor *e)
+{
+    if (!e)
+        return;
+    e->type->destroy(e->state);
+    gn_free(e);
+}

@@ -1,0 +1,890 @@
+/* exec/process.c - the process runner: one attempt as a process group; see runner.h */
+#include "exec/runner.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#include <jansson.h>
+
+#include "core/alloc.h"
+#include "core/timeutil.h"
+
+extern char **environ;
+
+/* Bytes read from one pipe per pump, so one chatty runner cannot starve the
+ * others in the same poll loop. */
+#define PUMP_BUDGET (4u << 20)
+
+/* ---- a bounded byte ring: the last `cap` bytes written ------------------- */
+
+typedef struct ring {
+    char *buf;
+    size_t cap;
+    size_t head;   /* where the next byte goes */
+    size_t filled; /* min(total, cap) */
+    unsigned long long total;
+} ring;
+
+static int ring_init(ring *r, size_t cap)
+{
+    r->buf = gn_malloc(cap);
+    r->cap = cap;
+    r->head = r->filled = 0;
+    r->total = 0;
+    return r->buf ? 0 : -1;
+}
+
+static void ring_destroy(ring *r)
+{
+    gn_free(r->buf);
+    r->buf = NULL;
+}
+
+static void ring_put(ring *r, const char *p, size_t n)
+{
+    size_t first;
+    r->total += n;
+    if (n >= r->cap) {
+        memcpy(r->buf, p + (n - r->cap), r->cap);
+        r->head = 0;
+        r->filled = r->cap;
+        return;
+    }
+    first = r->cap - r->head;
+    if (first > n)
+        first = n;
+    memcpy(r->buf + r->head, p, first);
+    memcpy(r->buf, p + first, n - first);
+    r->head = (r->head + n) % r->cap;
+    r->filled = r->filled + n > r->cap ? r->cap : r->filled + n;
+}
+
+/* Copies the last min(k, filled) bytes, oldest first, to dst; returns the
+ * count. */
+static size_t ring_last(const ring *r, size_t k, char *dst)
+{
+    size_t n = k < r->filled ? k : r->filled;
+    size_t start = (r->head + r->cap - n) % r->cap;
+    size_t first = r->cap - start;
+    if (first > n)
+        first = n;
+    memcpy(dst, r->buf + start, first);
+    memcpy(dst + first, r->buf, n - first);
+    return n;
+}
+
+/* ---- the process --------------------------------------------------------- */
+
+/* PROC_NEW (zero) until the runner was started: nothing to signal. */
+typedef enum { PROC_NEW = 0, PROC_RUNNING, PROC_DRAINING, PROC_DONE } proc_phase;
+
+struct gn_proc {
+    pid_t pid;
+    proc_phase phase;
+    int fd_out, fd_err;     /* read ends, -1 once closed */
+    ring out, err;          /* stdout: the outcome search window; stderr: the tail */
+    char *shown;            /* command[0] as written, for messages */
+    char *output_path;      /* $GENESIS_OUTPUT */
+    double timeout, grace;  /* from the spec (timeout 0 = none) */
+    double t_start;         /* monotonic */
+    double started, finished; /* epoch */
+    double kill_at;         /* monotonic time to send SIGKILL, 0 = not planned */
+    int term_sent, kill_sent;
+    int timed_out, cancelled;
+    int wstatus;
+    int lost;               /* someone else reaped the runner: exit status unknown */
+    double drain_until;     /* monotonic */
+};
+
+/* What the child reports through the exec pipe when it cannot exec. */
+typedef struct child_failure {
+    int stage; /* 0 exec, 1 chdir, 2 redirect */
+    int error;
+} child_failure;
+
+/* Everything the child needs, prepared before fork: after fork the child
+ * only makes async-signal-safe calls. */
+typedef struct launch {
+    const char *path;
+    char **argv;
+    char **sh_argv; /* /bin/sh path args..., for scripts without #! (as execvp does) */
+    char **envp;
+    const char *workdir;
+    int devnull, out_w, err_w, report_w;
+    pid_t parent;
+} launch;
+
+static void child_report(int fd, int stage, int error)
+{
+    child_failure f;
+    ssize_t n;
+    f.stage = stage;
+    f.error = error;
+    do {
+        n = write(fd, &f, sizeof f);
+    } while (n < 0 && errno == EINTR);
+    _exit(127);
+}
+
+/* In the child: own process group, die with the parent, default signals,
+ * standard streams, work directory, exec. Never returns. */
+static void child_exec(const launch *l)
+{
+    struct sigaction sa;
+    sigset_t none;
+    int fds[3];
+    int i;
+
+    setpgid(0, 0);
+#ifdef __linux__
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != l->parent) /* the parent died before prctl */
+        _exit(127);
+#endif
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    for (i = 1; i < NSIG; i++)
+        sigaction(i, &sa, NULL); /* ignored signals would stay ignored across exec */
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+
+    /* Move the three ends above 2 first, so that dup2 onto 0..2 cannot
+     * clobber one of them (the parent may have run with 0..2 closed). */
+    fds[0] = fcntl(l->devnull, F_DUPFD_CLOEXEC, 3);
+    fds[1] = fcntl(l->out_w, F_DUPFD_CLOEXEC, 3);
+    fds[2] = fcntl(l->err_w, F_DUPFD_CLOEXEC, 3);
+    for (i = 0; i < 3; i++)
+        if (fds[i] < 0 || dup2(fds[i], i) < 0)
+            child_report(l->report_w, 2, errno);
+    if (chdir(l->workdir) != 0)
+        child_report(l->report_w, 1, errno);
+    execve(l->path, l->argv, l->envp);
+    if (errno == ENOEXEC)
+        execve("/bin/sh", l->sh_argv, l->envp);
+    child_report(l->report_w, 0, errno);
+}
+
+/* Resolves the program: absolute as is; with a '/' against base_dir (made
+ * absolute, since the runner starts in its work directory); otherwise the
+ * first executable regular file in $PATH. *path is new (gn_free). */
+static gn_status resolve_program(const char *word, const char *base_dir, char **path, gn_err *err)
+{
+    const char *dirs, *d;
+    char cwd[PATH_MAX];
+    struct stat sb;
+
+    *path = NULL;
+    if (word[0] == '/') {
+        *path = gn_strdup(word);
+    } else if (strchr(word, '/')) {
+        const char *base = base_dir && *base_dir ? base_dir : ".";
+        if (base[0] == '/') {
+            *path = gn_asprintf("%s/%s", base, word);
+        } else {
+            if (!getcwd(cwd, sizeof cwd))
+                return gn_err_set(err, GN_ERR_RUNNER, "cannot start runner '%s': current directory: %s",
+                                  word, strerror(errno));
+            *path = gn_asprintf("%s/%s/%s", cwd, base, word);
+        }
+    } else {
+        dirs = getenv("PATH");
+        if (!dirs || !*dirs)
+            dirs = "/usr/local/bin:/usr/bin:/bin";
+        for (d = dirs; ; ) {
+            const char *end = strchr(d, ':');
+            size_t len = end ? (size_t)(end - d) : strlen(d);
+            char *cand = len ? gn_asprintf("%.*s/%s", (int)len, d, word) : gn_asprintf("./%s", word);
+            if (!cand)
+                return gn_err_nomem(err);
+            if (stat(cand, &sb) == 0 && S_ISREG(sb.st_mode) && access(cand, X_OK) == 0) {
+                if (cand[0] != '/') { /* an empty PATH entry means the current directory */
+                    char *abs = getcwd(cwd, sizeof cwd) ? gn_asprintf("%s/%s", cwd, word) : NULL;
+                    gn_free(cand);
+                    cand = abs;
+                    if (!cand)
+                        return gn_err_nomem(err);
+                }
+                *path = cand;
+                return GN_OK;
+            }
+            gn_free(cand);
+            if (!end)
+                break;
+            d = end + 1;
+        }
+        return gn_err_set(err, GN_ERR_RUNNER,
+                          "cannot start runner '%s': No such file or directory (searched $PATH)", word);
+    }
+    return *path ? GN_OK : gn_err_nomem(err);
+}
+
+static const char *const genesis_vars[] = {
+    "GENESIS_CAMPAIGN", "GENESIS_EXPERIMENT", "GENESIS_ATTEMPT",
+    "GENESIS_PARAMS",   "GENESIS_OUTPUT",     "GENESIS_WORKDIR",
+};
+#define N_GENESIS_VARS (sizeof genesis_vars / sizeof genesis_vars[0])
+
+static int is_genesis_var(const char *entry)
+{
+    size_t i, n;
+    for (i = 0; i < N_GENESIS_VARS; i++) {
+        n = strlen(genesis_vars[i]);
+        if (strncmp(entry, genesis_vars[i], n) == 0 && entry[n] == '=')
+            return 1;
+    }
+    return 0;
+}
+
+/* The environment of the runner: ours minus any inherited GENESIS_* of the
+ * contract, plus `mine` (N_GENESIS_VARS entries). The array is new; its
+ * strings are borrowed. */
+static char **build_env(char **mine)
+{
+    size_t n = 0, k = 0, i;
+    char **env;
+    for (i = 0; environ && environ[i]; i++)
+        n++;
+    env = gn_calloc(n + N_GENESIS_VARS + 1, sizeof *env);
+    if (!env)
+        return NULL;
+    for (i = 0; i < n; i++)
+        if (!is_genesis_var(environ[i]))
+            env[k++] = environ[i];
+    for (i = 0; i < N_GENESIS_VARS; i++)
+        env[k++] = mine[i];
+    env[k] = NULL;
+    return env;
+}
+
+/* Signals the whole process group of the runner. Never with a pid <= 0:
+ * kill(0, ...) and kill(-1, ...) would hit us or everything. */
+static void signal_group(pid_t pid, int sig)
+{
+    if (pid > 0)
+        kill(-pid, sig);
+}
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+static void free_words(char **words, size_t n)
+{
+    size_t i;
+    if (!words)
+        return;
+    for (i = 0; i < n; i++)
+        gn_free(words[i]);
+    gn_free(words);
+}
+
+void gn__proc_free(gn_proc *p)
+{
+    int status;
+    if (!p)
+        return;
+    if (p->phase == PROC_RUNNING && !p->lost && p->pid > 0) {
+        signal_group(p->pid, SIGKILL);
+        while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
+            ;
+    }
+    close_fd(&p->fd_out);
+    close_fd(&p->fd_err);
+    ring_destroy(&p->out);
+    ring_destroy(&p->err);
+    gn_free(p->shown);
+    gn_free(p->output_path);
+    gn_free(p);
+}
+
+/* Reads from the exec pipe: 0 when exec succeeded (end of file), else fills
+ * *f and returns 1. */
+static int read_child_report(int fd, child_failure *f)
+{
+    ssize_t n;
+    do {
+        n = read(fd, f, sizeof *f);
+    } while (n < 0 && errno == EINTR);
+    return n == (ssize_t)sizeof *f;
+}
+
+gn_status gn__proc_start(const gn_exec_config *cfg, const gn_task *task, const char *workdir,
+                         gn_task_started *started, gn_proc **out, gn_err *err)
+{
+    const gn_spec *spec = cfg->spec;
+    const gn_runner_spec *rs = &spec->runner;
+    size_t n = rs->n_command, i;
+    char **argv = NULL, **sh_argv = NULL, **envp = NULL;
+    char *mine[N_GENESIS_VARS] = {0};
+    char *path = NULL, *params = NULL;
+    int out_p[2] = {-1, -1}, err_p[2] = {-1, -1}, rep_p[2] = {-1, -1}, devnull = -1;
+    gn_proc *p = NULL;
+    launch l;
+    child_failure cf;
+    pid_t pid;
+    int status;
+    gn_status st = GN_OK;
+
+    *out = NULL;
+    if (n == 0)
+        return gn_err_set(err, GN_ERR_SPEC, "the runner command is empty");
+    p = gn_calloc(1, sizeof *p);
+    argv = gn_calloc(n + 1, sizeof *argv);
+    sh_argv = gn_calloc(n + 2, sizeof *sh_argv);
+    if (!p || !argv || !sh_argv) {
+        st = gn_err_nomem(err);
+        goto fail;
+    }
+    p->fd_out = p->fd_err = -1;
+    if (ring_init(&p->out, GN_EXEC_STDOUT_SEARCH_BYTES) != 0 ||
+        ring_init(&p->err, GN_EXEC_TAIL_BYTES) != 0) {
+        st = gn_err_nomem(err);
+        goto fail;
+    }
+    for (i = 0; i < n; i++) {
+        st = gn__runner_substitute(rs->command[i], spec, task->x, &argv[i], err);
+        if (st != GN_OK)
+            goto fail;
+    }
+    p->shown = gn_strdup(argv[0]);
+    if (!p->shown) {
+        st = gn_err_nomem(err);
+        goto fail;
+    }
+    st = resolve_program(argv[0], spec->base_dir, &path, err);
+    if (st != GN_OK)
+        goto fail;
+    sh_argv[0] = "/bin/sh";
+    sh_argv[1] = path;
+    for (i = 1; i < n; i++)
+        sh_argv[i + 1] = argv[i];
+
+    if (task->params_json) {
+        params = gn_strdup(task->params_json);
+        if (!params) {
+            st = gn_err_nomem(err);
+            goto fail;
+        }
+    } else {
+        st = gn__runner_params_json(spec, task->x, &params, err);
+        if (st != GN_OK)
+            goto fail;
+    }
+    p->output_path = gn_asprintf("%s/%s", workdir, GN_EXEC_OUTCOME_FILE);
+    mine[0] = gn_asprintf("GENESIS_CAMPAIGN=%s", cfg->campaign ? cfg->campaign : spec->name);
+    mine[1] = gn_asprintf("GENESIS_EXPERIMENT=%lld", (long long)task->number);
+    mine[2] = gn_asprintf("GENESIS_ATTEMPT=%d", task->attempt);
+    mine[3] = gn_asprintf("GENESIS_PARAMS=%s", params);
+    mine[4] = gn_asprintf("GENESIS_OUTPUT=%s", p->output_path ? p->output_path : "");
+    mine[5] = gn_asprintf("GENESIS_WORKDIR=%s", workdir);
+    for (i = 0; i < N_GENESIS_VARS; i++)
+        if (!mine[i])
+            break;
+    if (i < N_GENESIS_VARS || !p->output_path || !(envp = build_env(mine))) {
+        st = gn_err_nomem(err);
+        goto fail;
+    }
+
+    if (pipe2(out_p, O_CLOEXEC) != 0 || pipe2(err_p, O_CLOEXEC) != 0 ||
+        pipe2(rep_p, O_CLOEXEC) != 0 || (devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
+        st = gn_err_set(err, GN_ERR_IO, "cannot start runner '%s': pipes: %s", p->shown,
+                        strerror(errno));
+        goto fail;
+    }
+    if (fcntl(out_p[0], F_SETFL, O_NONBLOCK) != 0 || fcntl(err_p[0], F_SETFL, O_NONBLOCK) != 0) {
+        st = gn_err_set(err, GN_ERR_IO, "cannot start runner '%s': pipes: %s", p->shown,
+                        strerror(errno));
+        goto fail;
+    }
+    l.path = path;
+    l.argv = argv;
+    l.sh_argv = sh_argv;
+    l.envp = envp;
+    l.workdir = workdir;
+    l.devnull = devnull;
+    l.out_w = out_p[1];
+    l.err_w = err_p[1];
+    l.report_w = rep_p[1];
+    l.parent = getpid();
+
+    pid = fork();
+    if (pid < 0) {
+        st = gn_err_set(err, GN_ERR_IO, "cannot start runner '%s': fork: %s", p->shown,
+                        strerror(errno));
+        goto fail;
+    }
+    if (pid == 0)
+        child_exec(&l);
+
+    /* Also from here: the group exists before we could signal it. */
+    setpgid(pid, pid);
+    p->pid = pid;
+    p->started = gn_time_wall();
+    p->t_start = gn_time_mono();
+    close_fd(&out_p[1]);
+    close_fd(&err_p[1]);
+    close_fd(&rep_p[1]);
+    close_fd(&devnull);
+    if (read_child_report(rep_p[0], &cf)) {
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+            ;
+        if (cf.stage == 1)
+            st = gn_err_set(err, GN_ERR_RUNNER, "cannot start runner '%s': work directory '%s': %s",
+                            p->shown, workdir, strerror(cf.error));
+        else if (cf.stage == 2)
+            st = gn_err_set(err, GN_ERR_RUNNER, "cannot start runner '%s': redirecting its output: %s",
+                            p->shown, strerror(cf.error));
+        else if (strcmp(path, p->shown) != 0)
+            st = gn_err_set(err, GN_ERR_RUNNER, "cannot start runner '%s': %s (resolved to %s)",
+                            p->shown, strerror(cf.error), path);
+        else
+            st = gn_err_set(err, GN_ERR_RUNNER, "cannot start runner '%s': %s", p->shown,
+                            strerror(cf.error));
+        goto fail;
+    }
+    p->phase = PROC_RUNNING;
+    p->fd_out = out_p[0];
+    p->fd_err = err_p[0];
+    out_p[0] = err_p[0] = -1;
+    p->timeout = rs->timeout > 0 ? rs->timeout : 0;
+    p->grace = rs->kill_grace > 0 ? rs->kill_grace : 0;
+    started->pid = pid;
+    started->pid_start = gn__proc_start_time(pid);
+    started->started = p->started;
+    *out = p;
+    p = NULL;
+
+fail:
+    close_fd(&out_p[0]);
+    close_fd(&out_p[1]);
+    close_fd(&err_p[0]);
+    close_fd(&err_p[1]);
+    close_fd(&rep_p[0]);
+    close_fd(&rep_p[1]);
+    close_fd(&devnull);
+    for (i = 0; i < N_GENESIS_VARS; i++)
+        gn_free(mine[i]);
+    gn_free(envp);
+    gn_free(params);
+    gn_free(path);
+    gn_free(sh_argv);
+    free_words(argv, n);
+    gn__proc_free(p);
+    return st;
+}
+
+int gn__proc_pollfds(const gn_proc *p, struct pollfd *fds)
+{
+    int n = 0;
+    if (p->fd_out >= 0) {
+        fds[n].fd = p->fd_out;
+        fds[n].events = POLLIN;
+        fds[n].revents = 0;
+        n++;
+    }
+    if (p->fd_err >= 0) {
+        fds[n].fd = p->fd_err;
+        fds[n].events = POLLIN;
+        fds[n].revents = 0;
+        n++;
+    }
+    return n;
+}
+
+/* Reads up to PUMP_BUDGET bytes from *fd into r; closes *fd at end of file
+ * or on an error. */
+static void pump_fd(int *fd, ring *r)
+{
+    char buf[64 * 1024];
+    size_t budget = PUMP_BUDGET;
+    ssize_t k;
+    while (budget > 0) {
+        k = read(*fd, buf, sizeof buf);
+        if (k > 0) {
+            ring_put(r, buf, (size_t)k);
+            budget -= (size_t)k < budget ? (size_t)k : budget;
+        } else if (k < 0 && errno == EINTR) {
+            continue;
+        } else if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            return;
+        } else {
+            close_fd(fd);
+            return;
+        }
+    }
+}
+
+void gn__proc_pump(gn_proc *p, const struct pollfd *fds, int n)
+{
+    int i;
+    for (i = 0; i < n; i++) {
+        if (!fds[i].revents)
+            continue;
+        if (fds[i].fd == p->fd_out)
+            pump_fd(&p->fd_out, &p->out);
+        else if (fds[i].fd == p->fd_err)
+            pump_fd(&p->fd_err, &p->err);
+    }
+}
+
+int gn__proc_step(gn_proc *p, double now)
+{
+    siginfo_t si;
+    int rc;
+
+    if (p->phase == PROC_RUNNING) {
+        memset(&si, 0, sizeof si);
+        /* WNOWAIT: the zombie keeps the pid (and so the group id) ours
+         * while we kill what is left of the group. */
+        do {
+            rc = waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT);
+        } while (rc < 0 && errno == EINTR);
+        if (rc == 0 && si.si_pid == p->pid) {
+            signal_group(p->pid, SIGKILL); /* grandchildren holding our pipes */
+            while (waitpid(p->pid, &p->wstatus, 0) < 0 && errno == EINTR)
+                ;
+            p->finished = gn_time_wall();
+            p->phase = PROC_DRAINING;
+            p->drain_until = now + GN_EXEC_DRAIN_SECONDS;
+        } else if (rc < 0 && errno == ECHILD) {
+            /* reaped behind our back (a SIGCHLD handler with waitpid(-1)) */
+            signal_group(p->pid, SIGKILL);
+            p->lost = 1;
+            p->finished = gn_time_wall();
+            p->phase = PROC_DRAINING;
+            p->drain_until = now + GN_EXEC_DRAIN_SECONDS;
+        } else {
+            if (p->timeout > 0 && !p->term_sent && now >= p->t_start + p->timeout) {
+                p->timed_out = !p->cancelled;
+                p->term_sent = 1;
+                signal_group(p->pid, SIGTERM);
+                p->kill_at = now + p->grace;
+            }
+            if (p->kill_at > 0 && !p->kill_sent && now >= p->kill_at) {
+                p->kill_sent = 1;
+                signal_group(p->pid, SIGKILL);
+            }
+        }
+    }
+    if (p->phase == PROC_DRAINING &&
+        ((p->fd_out < 0 && p->fd_err < 0) || now >= p->drain_until)) {
+        close_fd(&p->fd_out);
+        close_fd(&p->fd_err);
+        p->phase = PROC_DONE;
+    }
+    return p->phase == PROC_DONE;
+}
+
+void gn__proc_cancel(gn_proc *p, double grace, double now)
+{
+    double at;
+    if (p->phase != PROC_RUNNING)
+        return;
+    if (!p->timed_out)
+        p->cancelled = 1;
+    p->term_sent = 1;
+    signal_group(p->pid, SIGTERM);
+    at = now + (grace > 0 ? grace : 0);
+    if (p->kill_at == 0 || at < p->kill_at)
+        p->kill_at = at;
+}
+
+/* Copies the last `k` bytes of r into a new string; NUL bytes become '?'
+ * so the text is not cut short. */
+static char *ring_text(const ring *r, size_t k)
+{
+    char *s = gn_malloc(k + 1);
+    size_t n, i;
+    if (!s)
+        return NULL;
+    n = ring_last(r, k, s);
+    for (i = 0; i < n; i++)
+        if (s[i] == '\0')
+            s[i] = '?';
+    s[n] = '\0';
+    return s;
+}
+
+/* Reads the outcome file. Returns 1 and fills *outcome or `why` (failure)
+ * when the file exists, 0 when it does not; -1 out of memory. */
+static int outcome_from_file(const gn_proc *p, char **outcome, char *why, size_t why_size)
+{
+    struct stat sb;
+    char *text = NULL, *what = NULL;
+    size_t len = 0;
+    ssize_t k;
+    int fd, rc = 1;
+
+    fd = open(p->output_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return 0;
+        snprintf(why, why_size, "cannot read outcome file %s: %s", p->output_path, strerror(errno));
+        return 1;
+    }
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        snprintf(why, why_size, "outcome file %s is not a regular file", p->output_path);
+        goto out;
+    }
+    if ((unsigned long long)sb.st_size > GN_EXEC_OUTCOME_MAX_BYTES) {
+        snprintf(why, why_size, "outcome file %s is larger than %u bytes", p->output_path,
+                 GN_EXEC_OUTCOME_MAX_BYTES);
+        goto out;
+    }
+    text = gn_malloc(GN_EXEC_OUTCOME_MAX_BYTES + 1);
+    what = gn_asprintf("outcome file %s", p->output_path);
+    if (!text || !what) {
+        rc = -1;
+        goto out;
+    }
+    for (;;) {
+        k = read(fd, text + len, GN_EXEC_OUTCOME_MAX_BYTES + 1 - len);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            snprintf(why, why_size, "cannot read outcome file %s: %s", p->output_path,
+                     strerror(errno));
+            goto out;
+        }
+        if (k == 0)
+            break;
+        len += (size_t)k;
+        if (len > GN_EXEC_OUTCOME_MAX_BYTES) {
+            snprintf(why, why_size, "outcome file %s is larger than %u bytes", p->output_path,
+                     GN_EXEC_OUTCOME_MAX_BYTES);
+            goto out;
+        }
+    }
+    if (gn__runner_outcome_parse(text, len, what, outcome, why, why_size) == GN_ERR_NOMEM)
+        rc = -1;
+out:
+    close(fd);
+    gn_free(what);
+    gn_free(text);
+    return rc;
+}
+
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+/* Searches the kept end of stdout, last line first, for a line that parses
+ * as a JSON object. Returns 1 and fills *outcome or `why` when one is found,
+ * 0 when none, -1 out of memory. */
+static int outcome_from_stdout(const gn_proc *p, char **outcome, char *why, size_t why_size)
+{
+    char *buf = gn_malloc(GN_EXEC_STDOUT_SEARCH_BYTES + 1);
+    size_t len, start = 0, line_end, ls, a, b;
+    json_t *j;
+    int rc = 0;
+
+    if (!buf)
+        return -1;
+    len = ring_last(&p->out, GN_EXEC_STDOUT_SEARCH_BYTES, buf);
+    if (p->out.total > len) { /* the first kept line is cut: skip it */
+        while (start < len && buf[start] != '\n')
+            start++;
+    }
+    line_end = len;
+    while (line_end > start) {
+        ls = line_end;
+        while (ls > start && buf[ls - 1] != '\n')
+            ls--;
+        a = ls;
+        b = line_end;
+        while (a < b && is_blank(buf[a]))
+            a++;
+        while (b > a && is_blank(buf[b - 1]))
+            b--;
+        if (b > a && buf[a] == '{' && buf[b - 1] == '}') {
+            j = json_loadb(buf + a, b - a, 0, NULL);
+            if (j && json_is_object(j)) {
+                json_decref(j);
+                rc = gn__runner_outcome_parse(buf + a, b - a, "outcome on standard output",
+                                              outcome, why, why_size) == GN_ERR_NOMEM ? -1 : 1;
+                break;
+            }
+            json_decref(j);
+        }
+        if (ls == start)
+            break;
+        line_end = ls - 1;
+    }
+    gn_free(buf);
+    return rc;
+}
+
+gn_status gn__proc_result(gn_proc *p, int64_t experiment_id, int attempt, gn_exec_result *r,
+                          gn_err *err)
+{
+    char why[1024];
+    char sig[32];
+    char *outcome = NULL;
+    int found;
+
+    memset(r, 0, sizeof *r);
+    why[0] = '\0';
+    r->experiment_id = experiment_id;
+    r->attempt = attempt;
+    r->started = p->started;
+    r->finished = p->finished;
+    r->exit_code = -1;
+    if (!p->lost && WIFEXITED(p->wstatus))
+        r->exit_code = WEXITSTATUS(p->wstatus);
+    if (!p->lost && WIFSIGNALED(p->wstatus))
+        r->signal = WTERMSIG(p->wstatus);
+
+    if (p->cancelled) {
+        r->status = GN_ATT_CANCELLED;
+        snprintf(why, sizeof why, "cancelled");
+    } else if (p->timed_out) {
+        r->status = GN_ATT_TIMEOUT;
+        snprintf(why, sizeof why, "timed out after %g s", p->timeout);
+    } else if (p->lost) {
+        r->status = GN_ATT_FAILED;
+        snprintf(why, sizeof why, "exit status unknown: the runner was reaped by someone else");
+    } else if (r->signal) {
+        r->status = GN_ATT_FAILED;
+        snprintf(why, sizeof why, "killed by signal %d (%s)", r->signal,
+                 gn__runner_signal_name(r->signal, sig, sizeof sig));
+    } else if (r->exit_code != 0) {
+        r->status = GN_ATT_FAILED;
+        snprintf(why, sizeof why, "exit status %d", r->exit_code);
+    } else {
+        found = outcome_from_file(p, &outcome, why, sizeof why);
+        if (found == 0)
+            found = outcome_from_stdout(p, &outcome, why, sizeof why);
+        if (found < 0)
+            goto nomem;
+        if (found == 0)
+            snprintf(why, sizeof why,
+                     "no outcome: the runner did not write $GENESIS_OUTPUT (%s) and no line in the "
+                     "last %u bytes of its standard output is a JSON object",
+                     p->output_path, GN_EXEC_STDOUT_SEARCH_BYTES);
+        r->status = outcome ? GN_ATT_SUCCEEDED : GN_ATT_FAILED;
+    }
+    r->stdout_tail = ring_text(&p->out, GN_EXEC_TAIL_BYTES);
+    r->stderr_tail = ring_text(&p->err, GN_EXEC_TAIL_BYTES);
+    if (!r->stdout_tail || !r->stderr_tail)
+        goto nomem;
+    if (r->status != GN_ATT_SUCCEEDED) {
+        r->reason = gn_strdup(why);
+        if (!r->reason)
+            goto nomem;
+    }
+    r->outcome = outcome;
+    return GN_OK;
+nomem:
+    gn_free(outcome);
+    gn_exec_result_destroy(r);
+    return gn_err_nomem(err);
+}
+
+/* ---- /proc --------------------------------------------------------------- */
+
+/* Reads state, process group and start time of `pid` from /proc. Returns 0
+ * on success, -1 when there is no such process (or no /proc). */
+static int read_stat(long long pid, char *state, long long *pgrp, long long *start)
+{
+    char path[64], buf[1024];
+    char *s, *tok, *save = NULL;
+    FILE *f;
+    size_t n;
+    int field;
+
+    snprintf(path, sizeof path, "/proc/%lld/stat", pid);
+    f = fopen(path, "re");
+    if (!f)
+        return -1;
+    n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    s = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
+    if (!s)
+        return -1;
+    *state = '?';
+    *pgrp = *start = 0;
+    for (field = 3, tok = strtok_r(s + 1, " ", &save); tok; tok = strtok_r(NULL, " ", &save), field++) {
+        if (field == 3)
+            *state = tok[0];
+        else if (field == 5)
+            *pgrp = strtoll(tok, NULL, 10);
+        else if (field == 22) {
+            *start = strtoll(tok, NULL, 10);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int64_t gn__proc_start_time(int64_t pid)
+{
+    char state;
+    long long pgrp, start;
+    if (pid <= 0 || read_stat((long long)pid, &state, &pgrp, &start) != 0)
+        return 0;
+    return (int64_t)start;
+}
+
+/* The leader `pgid` is gone; kills what is left of its group: live members
+ * that started no earlier than the leader did. A group id cannot be reused
+ * while the group has members, so these are the leader's descendants. */
+static int kill_group_remnants(long long pgid, long long leader_start)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    char state;
+    long long pgrp, start;
+    int found = 0;
+
+    if (!d)
+        return 0;
+    while ((e = readdir(d)) != NULL) {
+        char *end;
+        long long pid = strtoll(e->d_name, &end, 10);
+        if (*end || pid <= 0)
+            continue;
+        if (read_stat(pid, &state, &pgrp, &start) == 0 && pgrp == pgid && state != 'Z' &&
+            start >= leader_start) {
+            found = 1;
+            break;
+        }
+    }
+    closedir(d);
+    return found && kill(-(pid_t)pgid, SIGKILL) == 0;
+}
+
+int gn_exec_kill_stale(int64_t pid, int64_t pid_start)
+{
+    int64_t now_start;
+    if (pid <= 1 || pid > INT_MAX || pid_start <= 0)
+        return 0; /* never signal what we cannot identify */
+    now_start = gn__proc_start_time(pid);
+    if (now_start != 0) {
+        if (now_start != pid_start)
+            return 0; /* the pid was reused by another process */
+        if (kill(-(pid_t)pid, SIGKILL) == 0)
+            return 1;
+        return kill((pid_t)pid, SIGKILL) == 0;
+    }
+    return kill_group_remnants((long long)pid, (long long)pid_start);
+}

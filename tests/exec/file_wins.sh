@@ -1,0 +1,3 @@
+# $GENESIS_OUTPUT wins over stdout.
+printf '{"y": 7, "z": -0.5}\n' > "$GENESIS_OUTPUT"
+echo '{"y": 1}'

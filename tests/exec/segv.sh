@@ -1,0 +1,3 @@
+echo "about to crash"
+kill -SEGV $$
+sleep 5
