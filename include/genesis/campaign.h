@@ -113,6 +113,11 @@ GN_API int gn_campaign_done(gn_campaign *c);
 GN_API gn_status gn_campaign_ask(gn_campaign *c, size_t n, int64_t *numbers, double *x,
                                  double *mean, double *sd, size_t *n_out);
 
+/* As gn_campaign_ask, but always proposes new experiments, never returning
+ * earlier unrun ones (`genesis suggest` uses this). */
+GN_API gn_status gn_campaign_ask_new(gn_campaign *c, size_t n, int64_t *numbers, double *x,
+                                     double *mean, double *sd, size_t *n_out);
+
 /* Records the outcome of experiment `number`: n named values (every
  * objective must be present; outcome constraints and extra metrics may be
  * added). Committed durably before return. GN_ERR_STATE if the experiment

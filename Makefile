@@ -1,0 +1,55 @@
+# Genesis - the two commands of the README, and a few more.
+#
+#   make demo   install what is missing, build, run an example campaign
+#   make test   install, build (warnings are errors), run every test, also
+#               under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make build  just build (into build/)
+#   make fuzz   build the libFuzzer targets with clang and fuzz the spec reader
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 120
+
+.PHONY: all deps build demo test test-fast test-asan fuzz clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	@rm -rf $(BUILD)/demo && mkdir -p $(BUILD)/demo
+	$(BUILD)/genesis run $(BUILD)/examples/reactor/reactor.yaml --db $(BUILD)/demo/genesis.db
+	@echo
+	@$(BUILD)/genesis show reactor --db $(BUILD)/demo/genesis.db --status completed | head -n 12
+	@echo "..."
+	@echo "The campaign is stored in $(BUILD)/demo/genesis.db; try:"
+	@echo "  $(BUILD)/genesis status reactor --db $(BUILD)/demo/genesis.db"
+	@echo "  $(BUILD)/genesis export reactor --format csv --db $(BUILD)/demo/genesis.db"
+
+test-fast: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+test-asan: deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DGN_SANITIZE=ON
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -LE slow
+
+test: test-fast test-asan
+	@echo "make test: all suites passed (normal build: every label; sanitizer build: unit + integration)"
+
+fuzz:
+	@scripts/install-deps --fuzz
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DGN_FUZZ=ON -DGN_CLI=OFF -DGN_TEST_DIRS=fuzz
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_spec
+	mkdir -p $(FUZZ_BUILD)/corpus && cp tests/fuzz/corpus/spec/* $(FUZZ_BUILD)/corpus/
+	$(FUZZ_BUILD)/tests/fuzz/fuzz_spec -max_total_time=$(FUZZ_SECONDS) $(FUZZ_BUILD)/corpus
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,72 @@
+/*
+ * campaign/internal.h - what the campaign files share (not API).
+ *
+ * A gn_campaign is a campaign record from the store, its parsed spec, the
+ * search space and the planner, plus an in-memory mirror of the
+ * experiments that the planner has been told about.
+ */
+#ifndef GN_CAMPAIGN_INTERNAL_H
+#define GN_CAMPAIGN_INTERNAL_H
+
+#include <signal.h>
+
+#include "core/err.h"
+#include "genesis/campaign.h"
+#include "plan/planner.h"
+#include "plan/space.h"
+#include "spec/spec.h"
+#include "store/store.h"
+
+struct gn_db {
+    gn_store *store;
+    char *path;
+    gn_err err;
+};
+
+struct gn_campaign {
+    gn_db *db;              /* borrowed */
+    gn_campaign_rec rec;
+    gn_spec *spec;
+    gn_space space;
+    gn_planner *planner;
+    gn_err err;
+    /* numbers (1-based) of finished experiments already told to the
+     * planner: told[number] != 0; n_told_cap entries. */
+    unsigned char *told;
+    size_t told_cap;
+    /* numbers handed out by gn_campaign_ask on this handle and not told */
+    int64_t *handed;
+    size_t n_handed, handed_cap;
+    volatile sig_atomic_t stop_requests;
+};
+
+/* Parses an experiment's JSON params into x (space dim values). */
+gn_status gn__campaign_point(gn_campaign *c, const gn_experiment_rec *e, double *x, gn_err *err);
+
+/* Reads objective (y) and outcome-constraint (cv) values from an outcome
+ * JSON object. Returns GN_ERR_OUTCOME naming the first missing or
+ * non-finite one. y/cv may be NULL. */
+gn_status gn__campaign_outcome_values(const gn_campaign *c, const char *outcome_json, double *y,
+                                      double *cv, gn_err *err);
+
+/* Tells the planner every finished experiment of `exps` it has not been
+ * told yet, in number order. */
+gn_status gn__campaign_tell_new(gn_campaign *c, const gn_experiment_rec *exps, size_t n, gn_err *err);
+
+/* Proposes n new experiments from the planner and records them (one
+ * transaction). pending: n_pending points (dim values each) proposed or
+ * running; n_issued: the highest experiment number so far. The new records
+ * are returned in *out (caller frees with gn_experiment_rec_array_free). */
+gn_status gn__campaign_propose(gn_campaign *c, const double *pending, size_t n_pending, long n_issued,
+                               size_t n, gn_experiment_rec **out, gn_err *err);
+
+/* 1 if the completed experiment's outcome satisfies every outcome
+ * constraint; the objective values go to y (may be NULL). 0 otherwise or
+ * when the outcome cannot be read. */
+int gn__campaign_feasible_outcome(const gn_campaign *c, const char *outcome_json, double *y);
+
+/* The default run folder for the campaign: "<db path>.runs/<name>" (new
+ * string, or NULL when out of memory). */
+char *gn__campaign_default_workdir(const gn_campaign *c);
+
+#endif

@@ -1,0 +1,685 @@
+/*
+ * campaign/run.c - gn_campaign_run: the loop on one machine.
+ *
+ *   planner.ask -> store (proposed) -> executor.submit -> store (running)
+ *   executor.wait -> store (attempt finished, committed) -> planner.tell
+ *
+ * Order matters for crash safety: an experiment is recorded before it is
+ * started, and an outcome is committed before anything reports it or the
+ * planner hears of it. A process killed at any instant leaves the store in
+ * a state that gn_campaign_run, called again, completes without losing a
+ * finished experiment or running one twice: experiments left "running"
+ * become "proposed" again (their leftover processes are killed) and are
+ * rerun in a fresh directory.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "campaign/internal.h"
+#include "core/alloc.h"
+#include "core/strbuf.h"
+#include "core/timeutil.h"
+#include "exec/executor.h"
+
+/* An experiment waiting to run or running. */
+typedef struct run_item {
+    gn_experiment_rec rec; /* owned copy */
+    double *x;             /* dim values */
+    int failures;          /* failed or timed-out attempts so far */
+    int attempt;           /* number of the current / last attempt */
+    int64_t attempt_id;    /* store id of the running attempt */
+    gn_task_started started;
+} run_item;
+
+typedef struct run_state {
+    gn_campaign *c;
+    const gn_run_options *opts;
+    gn_executor *exec;
+    run_item **queue;   /* to run, in order */
+    size_t n_queue, cap_queue;
+    run_item **running;
+    size_t n_running, cap_running;
+    double *pending;    /* scratch: points of queued + running items */
+    long busy;          /* experiments not abandoned (count against the budget) */
+    long n_issued;      /* highest experiment number */
+    long completed, failed, failed_attempts, finished_here;
+    int has_best;
+    double best;
+    double t0, last_progress;
+} run_state;
+
+static void item_free(run_item *it)
+{
+    if (!it)
+        return;
+    gn_experiment_rec_free(&it->rec);
+    gn_free(it->x);
+    gn_free(it);
+}
+
+static int push(run_item ***arr, size_t *n, size_t *cap, run_item *it)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 16;
+        run_item **p = gn_reallocarray(*arr, nc, sizeof *p);
+        if (!p)
+            return 0;
+        *arr = p;
+        *cap = nc;
+    }
+    (*arr)[(*n)++] = it;
+    return 1;
+}
+
+/* Copies an experiment record into a new item with its point parsed. */
+static gn_status item_new(run_state *rs, const gn_experiment_rec *e, run_item **out, gn_err *err)
+{
+    run_item *it = gn_calloc(1, sizeof *it);
+    gn_status st;
+
+    *out = NULL;
+    if (!it)
+        return gn_err_nomem(err);
+    it->rec = *e;
+    it->rec.params = gn_strdup(e->params);
+    it->rec.prediction = gn_strdup(e->prediction);
+    it->rec.outcome = NULL;
+    it->rec.reason = NULL;
+    it->rec.origin = gn_strdup(e->origin);
+    it->x = gn_calloc(rs->c->space.dim ? rs->c->space.dim : 1, sizeof *it->x);
+    it->attempt = e->attempts;
+    if (!it->rec.params || (e->prediction && !it->rec.prediction) || (e->origin && !it->rec.origin) ||
+        !it->x) {
+        item_free(it);
+        return gn_err_nomem(err);
+    }
+    st = gn__campaign_point(rs->c, &it->rec, it->x, err);
+    if (st != GN_OK) {
+        item_free(it);
+        return st;
+    }
+    *out = it;
+    return GN_OK;
+}
+
+static void emit(run_state *rs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void emit(run_state *rs, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    if (!rs->opts || !rs->opts->on_event)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    rs->opts->on_event(line, rs->opts->ctx);
+}
+
+static void progress(run_state *rs, int force)
+{
+    gn_progress p;
+    double now = gn_time_mono(), elapsed, interval;
+
+    if (!rs->opts || !rs->opts->on_progress)
+        return;
+    interval = rs->opts->progress_interval > 0 ? rs->opts->progress_interval : 0.5;
+    if (!force && now - rs->last_progress < interval)
+        return;
+    rs->last_progress = now;
+    memset(&p, 0, sizeof p);
+    p.finished = rs->completed + rs->failed;
+    p.budget = rs->c->rec.budget;
+    p.running = (long)rs->n_running;
+    p.completed = rs->completed;
+    p.failed = rs->failed;
+    p.failed_attempts = rs->failed_attempts;
+    p.has_best = rs->has_best;
+    p.best = rs->best;
+    p.objective = rs->c->spec->objectives[0].name;
+    elapsed = now - rs->t0;
+    p.rate = elapsed > 0 ? (double)rs->finished_here / elapsed : 0.0;
+    p.eta = p.rate > 0 ? (double)(p.budget - p.finished) / p.rate : -1.0;
+    rs->opts->on_progress(&p, rs->opts->ctx);
+}
+
+static void note_best(run_state *rs, const char *outcome)
+{
+    double y[GN_SPEC_MAX_OBJECTIVES];
+    double sign = rs->c->spec->objectives[0].maximize ? 1.0 : -1.0;
+    if (!gn__campaign_feasible_outcome(rs->c, outcome, y))
+        return;
+    if (!rs->has_best || sign * y[0] > sign * rs->best) {
+        rs->best = y[0];
+        rs->has_best = 1;
+    }
+}
+
+/* Counts the failed and timed-out attempts of a stored experiment (for the
+ * retry budget of experiments that resume after earlier attempts). */
+static gn_status count_failures(run_state *rs, run_item *it, gn_err *err)
+{
+    gn_attempt_rec *atts = NULL;
+    size_t n = 0, i;
+    gn_status st = gn_store_attempt_list(rs->c->db->store, it->rec.id, &atts, &n, err);
+    if (st != GN_OK)
+        return st;
+    for (i = 0; i < n; i++)
+        if (atts[i].status == GN_ATT_FAILED || atts[i].status == GN_ATT_TIMEOUT)
+            it->failures++;
+    gn_attempt_rec_array_free(atts, n);
+    return GN_OK;
+}
+
+/* Loads the campaign: recovers interrupted attempts, tells the planner
+ * what finished, queues what was proposed. */
+static gn_status run_load(run_state *rs, gn_err *err)
+{
+    gn_campaign *c = rs->c;
+    gn_attempt_rec *stale = NULL;
+    gn_experiment_rec *exps = NULL;
+    size_t n_stale = 0, n = 0, i;
+    gn_status st;
+
+    st = gn_store_recover_interrupted(c->db->store, c->rec.id,
+                                      "genesis stopped while the attempt was running", &stale,
+                                      &n_stale, err);
+    if (st != GN_OK)
+        goto out;
+    for (i = 0; i < n_stale; i++) {
+        if (stale[i].pid > 0 && gn_exec_kill_stale(stale[i].pid, stale[i].pid_start))
+            emit(rs, "stopped a leftover runner (process group %lld) of experiment attempt %d",
+                 (long long)stale[i].pid, stale[i].number);
+    }
+    if (n_stale)
+        emit(rs, "%zu experiment(s) were running when genesis stopped; they will be rerun", n_stale);
+    st = gn_store_experiment_list(c->db->store, c->rec.id, NULL, &exps, &n, err);
+    if (st != GN_OK)
+        goto out;
+    st = gn__campaign_tell_new(c, exps, n, err);
+    if (st != GN_OK)
+        goto out;
+    for (i = 0; i < n; i++) {
+        run_item *it;
+        if (exps[i].status != GN_EXP_ABANDONED)
+            rs->busy++;
+        rs->n_issued = (long)exps[i].number;
+        if (exps[i].status == GN_EXP_COMPLETED) {
+            rs->completed++;
+            note_best(rs, exps[i].outcome);
+        } else if (exps[i].status == GN_EXP_FAILED) {
+            rs->failed++;
+        }
+        if (exps[i].status != GN_EXP_PROPOSED)
+            continue;
+        st = item_new(rs, &exps[i], &it, err);
+        if (st == GN_OK && it->rec.attempts > 0)
+            st = count_failures(rs, it, err);
+        if (st == GN_OK && !push(&rs->queue, &rs->n_queue, &rs->cap_queue, it))
+            st = gn_err_nomem(err);
+        if (st != GN_OK) {
+            item_free(it);
+            goto out;
+        }
+    }
+out:
+    gn_attempt_rec_array_free(stale, n_stale);
+    gn_experiment_rec_array_free(exps, n);
+    return st;
+}
+
+/* Proposes up to `want` experiments into the queue. */
+static gn_status run_propose(run_state *rs, size_t want, gn_err *err)
+{
+    gn_campaign *c = rs->c;
+    size_t d = c->space.dim, np = 0, i;
+    gn_experiment_rec *fresh = NULL;
+    double *p;
+    gn_status st;
+
+    p = gn_reallocarray(rs->pending, (rs->n_queue + rs->n_running + 1) * (d ? d : 1), sizeof *p);
+    if (!p)
+        return gn_err_nomem(err);
+    rs->pending = p;
+    for (i = 0; i < rs->n_running; i++, np++)
+        memcpy(p + np * d, rs->running[i]->x, d * sizeof *p);
+    for (i = 0; i < rs->n_queue; i++, np++)
+        memcpy(p + np * d, rs->queue[i]->x, d * sizeof *p);
+    st = gn__campaign_propose(c, p, np, rs->n_issued, want, &fresh, err);
+    if (st != GN_OK)
+        return st;
+    for (i = 0; i < want && st == GN_OK; i++) {
+        run_item *it;
+        rs->busy++;
+        rs->n_issued = (long)fresh[i].number;
+        st = item_new(rs, &fresh[i], &it, err);
+        if (st == GN_OK && !push(&rs->queue, &rs->n_queue, &rs->cap_queue, it)) {
+            item_free(it);
+            st = gn_err_nomem(err);
+        }
+    }
+    gn_experiment_rec_array_free(fresh, want);
+    return st;
+}
+
+/* Starts the first queued experiment. A runner that cannot be started at
+ * all (missing program, bad library) stops the run with the error: it is a
+ * set-up problem, not an experiment's failure, and nothing is recorded. */
+static gn_status run_start_one(run_state *rs, gn_err *err)
+{
+    run_item *it = rs->queue[0];
+    gn_task task;
+    gn_attempt_rec a;
+    gn_status st;
+
+    memset(&task, 0, sizeof task);
+    task.experiment_id = it->rec.id;
+    task.number = it->rec.number;
+    task.attempt = it->attempt + 1;
+    task.x = it->x;
+    task.params_json = it->rec.params;
+    memset(&it->started, 0, sizeof it->started);
+    st = gn_executor_submit(rs->exec, &task, &it->started, err);
+    if (st != GN_OK)
+        return gn_err_prefix(err, "experiment %lld", (long long)it->rec.number);
+    memset(&a, 0, sizeof a);
+    a.experiment_id = it->rec.id;
+    a.number = task.attempt;
+    a.status = GN_ATT_RUNNING;
+    a.runner = rs->c->spec->runner.kind == GN_RUNNER_LIBRARY ? "library" : "command";
+    a.host = it->started.host;
+    a.pid = it->started.pid;
+    a.pid_start = it->started.pid_start;
+    a.workdir = it->started.workdir;
+    a.started = it->started.started;
+    a.exit_code = -1;
+    st = gn_store_attempt_start(rs->c->db->store, &a, err);
+    if (st != GN_OK)
+        return st; /* the caller cancels what runs */
+    it->attempt = task.attempt;
+    it->attempt_id = a.id;
+    memmove(rs->queue, rs->queue + 1, (rs->n_queue - 1) * sizeof *rs->queue);
+    rs->n_queue--;
+    if (!push(&rs->running, &rs->n_running, &rs->cap_running, it))
+        return gn_err_nomem(err);
+    if (it->attempt > 1)
+        emit(rs, "experiment %lld started (attempt %d)", (long long)it->rec.number, it->attempt);
+    else
+        emit(rs, "experiment %lld started", (long long)it->rec.number);
+    return GN_OK;
+}
+
+static run_item *take_running(run_state *rs, int64_t experiment_id)
+{
+    size_t i;
+    for (i = 0; i < rs->n_running; i++)
+        if (rs->running[i]->rec.id == experiment_id) {
+            run_item *it = rs->running[i];
+            rs->running[i] = rs->running[--rs->n_running];
+            return it;
+        }
+    return NULL;
+}
+
+/* "yield=0.82, cost=12" from an outcome: the objectives and outcome
+ * constraints, for event lines (the rest is in the store). */
+static void outcome_summary(const gn_campaign *c, const char *outcome, char *buf, size_t size)
+{
+    double y[GN_SPEC_MAX_OBJECTIVES], cv[GN_SPEC_MAX_OUTCOME_CONSTRAINTS];
+    size_t j, len = 0;
+    int w;
+
+    buf[0] = '\0';
+    if (gn__campaign_outcome_values(c, outcome, y, cv, NULL) != GN_OK)
+        return;
+    for (j = 0; j < c->spec->n_objectives + c->spec->n_outcome_constraints; j++) {
+        int is_obj = j < c->spec->n_objectives;
+        size_t k = is_obj ? j : j - c->spec->n_objectives;
+        w = snprintf(buf + len, size - len, "%s%s=%.6g", len ? ", " : "",
+                     is_obj ? c->spec->objectives[k].name : c->spec->outcome_constraints[k].name,
+                     is_obj ? y[k] : cv[k]);
+        if (w < 0 || (size_t)w >= size - len)
+            break;
+        len += (size_t)w;
+    }
+}
+
+/* Records a batch of finished attempts in one transaction, then requeues
+ * retries, tells the planner and reports. */
+static gn_status run_finish(run_state *rs, gn_exec_result *res, size_t n, gn_err *err)
+{
+    gn_campaign *c = rs->c;
+    run_item *items[64];
+    gn_attempt_rec atts[64];
+    gn_attempt_finish fin[64];
+    char reasons[64][GN_ERR_MSG_MAX];
+    gn_experiment_rec told[64];
+    size_t i, n_told = 0;
+    gn_status st = GN_OK;
+
+    for (i = 0; i < n; i++) {
+        run_item *it = take_running(rs, res[i].experiment_id);
+        gn_attempt_rec *a = &atts[i];
+        gn_err why;
+
+        items[i] = it;
+        if (!it)
+            return gn_err_set(err, GN_ERR_INTERNAL, "executor returned an unknown experiment %lld",
+                              (long long)res[i].experiment_id);
+        memset(a, 0, sizeof *a);
+        a->id = it->attempt_id;
+        a->experiment_id = it->rec.id;
+        a->number = it->attempt;
+        a->status = res[i].status;
+        a->runner = c->spec->runner.kind == GN_RUNNER_LIBRARY ? "library" : "command";
+        a->host = it->started.host;
+        a->pid = it->started.pid;
+        a->pid_start = it->started.pid_start;
+        a->workdir = it->started.workdir;
+        a->started = res[i].started;
+        a->finished = res[i].finished;
+        a->exit_code = res[i].exit_code;
+        a->signal = res[i].signal;
+        a->reason = res[i].reason;
+        a->stdout_tail = res[i].stdout_tail;
+        a->stderr_tail = res[i].stderr_tail;
+        a->outcome = res[i].outcome;
+        fin[i].attempt = a;
+        fin[i].exp_outcome = NULL;
+        if (a->status == GN_ATT_SUCCEEDED) {
+            gn_err_clear(&why);
+            if (gn__campaign_outcome_values(c, res[i].outcome, NULL, NULL, &why) == GN_OK) {
+                fin[i].exp_status = GN_EXP_COMPLETED;
+                fin[i].exp_outcome = res[i].outcome;
+                continue;
+            }
+            a->status = GN_ATT_FAILED;
+            snprintf(reasons[i], sizeof reasons[i], "%s", why.msg);
+            a->reason = reasons[i];
+        }
+        if (a->status == GN_ATT_CANCELLED) {
+            fin[i].exp_status = GN_EXP_PROPOSED; /* rerun on resume; not a failure */
+            continue;
+        }
+        it->failures++;
+        rs->failed_attempts++;
+        fin[i].exp_status = it->failures <= c->spec->runner.retries ? GN_EXP_PROPOSED : GN_EXP_FAILED;
+    }
+    st = gn_store_attempts_finish(c->db->store, fin, n, err);
+    if (st != GN_OK) {
+        /* Not recorded: forget the items; a resume reruns them. */
+        for (i = 0; i < n; i++)
+            item_free(items[i]);
+        return st;
+    }
+    /* Committed: now report, requeue and tell. */
+    for (i = 0; i < n && st == GN_OK; i++) {
+        run_item *it = items[i];
+        double secs = atts[i].finished - atts[i].started;
+        if (fin[i].exp_status == GN_EXP_COMPLETED) {
+            char summary[512];
+            outcome_summary(c, fin[i].exp_outcome, summary, sizeof summary);
+            rs->completed++;
+            rs->finished_here++;
+            note_best(rs, fin[i].exp_outcome);
+            emit(rs, "experiment %lld completed in %.2f s: %s", (long long)it->rec.number, secs, summary);
+        } else if (fin[i].exp_status == GN_EXP_FAILED) {
+            rs->failed++;
+            rs->finished_here++;
+            emit(rs, "experiment %lld failed after %d attempt(s): %s", (long long)it->rec.number,
+                 it->failures, atts[i].reason ? atts[i].reason : "failed");
+        } else if (atts[i].status == GN_ATT_CANCELLED) {
+            emit(rs, "experiment %lld stopped; it will run again on resume", (long long)it->rec.number);
+        } else {
+            emit(rs, "experiment %lld attempt %d failed: %s; retrying", (long long)it->rec.number,
+                 it->attempt, atts[i].reason ? atts[i].reason : "failed");
+        }
+        if (fin[i].exp_status == GN_EXP_PROPOSED) {
+            if (!push(&rs->queue, &rs->n_queue, &rs->cap_queue, it)) {
+                item_free(it);
+                st = gn_err_nomem(err);
+            }
+            items[i] = NULL;
+            continue;
+        }
+        told[n_told] = it->rec;
+        told[n_told].status = fin[i].exp_status;
+        told[n_told].outcome = (char *)fin[i].exp_outcome;
+        n_told++;
+    }
+    if (st == GN_OK && n_told) {
+        /* numbers must be increasing for tell_new's bookkeeping only in that
+         * it sizes its table by the last; pass the largest last */
+        size_t j, hi = 0;
+        for (j = 1; j < n_told; j++)
+            if (told[j].number > told[hi].number)
+                hi = j;
+        if (hi != n_told - 1) {
+            gn_experiment_rec t = told[hi];
+            told[hi] = told[n_told - 1];
+            told[n_told - 1] = t;
+        }
+        st = gn__campaign_tell_new(c, told, n_told, err);
+    }
+    for (i = 0; i < n; i++)
+        if (items[i])
+            item_free(items[i]);
+    return st;
+}
+
+/* Collects results until nothing runs (after cancel_all). */
+static gn_status run_drain(run_state *rs, gn_err *err)
+{
+    gn_exec_result res[64];
+    gn_status st = GN_OK, st2;
+    while (gn_executor_running(rs->exec) > 0) {
+        size_t n = 0, i;
+        st2 = gn_executor_wait(rs->exec, 0.2, NULL, res, 64, &n, err);
+        if (st2 != GN_OK)
+            return st2;
+        if (n && st == GN_OK)
+            st = run_finish(rs, res, n, err);
+        for (i = 0; i < n; i++)
+            gn_exec_result_destroy(&res[i]);
+    }
+    return st;
+}
+
+static void run_free(run_state *rs)
+{
+    size_t i;
+    for (i = 0; i < rs->n_queue; i++)
+        item_free(rs->queue[i]);
+    for (i = 0; i < rs->n_running; i++)
+        item_free(rs->running[i]);
+    gn_free(rs->queue);
+    gn_free(rs->running);
+    gn_free(rs->pending);
+    gn_executor_free(rs->exec);
+}
+
+/* mkdir -p */
+static int make_dirs(const char *path)
+{
+    char buf[4096];
+    size_t i, len = strlen(path);
+    if (len == 0 || len >= sizeof buf)
+        return -1;
+    memcpy(buf, path, len + 1);
+    for (i = 1; i <= len; i++) {
+        if (buf[i] == '/' || buf[i] == '\0') {
+            char save = buf[i];
+            buf[i] = '\0';
+            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+                return -1;
+            buf[i] = save;
+        }
+    }
+    return 0;
+}
+
+gn_status gn_campaign_run(gn_campaign *c, const gn_run_options *opts)
+{
+    run_state rs;
+    gn_exec_config cfg;
+    gn_exec_result res[64];
+    char *workdir = NULL;
+    gn_err *err;
+    gn_status st;
+    double grace;
+
+    if (!c)
+        return GN_ERR_INVALID;
+    err = &c->err;
+    gn_err_clear(err);
+    memset(&rs, 0, sizeof rs);
+    rs.c = c;
+    rs.opts = opts;
+    rs.t0 = gn_time_mono();
+    c->stop_requests = 0;
+    grace = opts && opts->grace != 0 ? opts->grace : 10.0;
+    if (c->spec->runner.kind == GN_RUNNER_NONE) {
+        st = gn_err_set(err, GN_ERR_STATE,
+                        "campaign '%s' has no runner in its spec: experiments are done by hand "
+                        "(`genesis suggest` and `genesis observe`)",
+                        c->rec.name);
+        goto out;
+    }
+    workdir = opts && opts->work_dir ? gn_strdup(opts->work_dir) : gn__campaign_default_workdir(c);
+    if (!workdir) {
+        st = gn_err_nomem(err);
+        goto out;
+    }
+    if (make_dirs(workdir) != 0) {
+        st = gn_err_set(err, GN_ERR_IO, "cannot create the run folder %s: %s", workdir, strerror(errno));
+        goto out;
+    }
+    memset(&cfg, 0, sizeof cfg);
+    cfg.spec = c->spec;
+    cfg.campaign = c->rec.name;
+    cfg.work_root = workdir;
+    cfg.slots = c->spec->budget.parallel > 0 ? c->spec->budget.parallel : sysconf(_SC_NPROCESSORS_ONLN);
+    if (cfg.slots < 1)
+        cfg.slots = 1;
+    st = run_load(&rs, err);
+    if (st != GN_OK)
+        goto out;
+    st = gn_executor_new(&cfg, &rs.exec, err);
+    if (st != GN_OK)
+        goto out;
+    if (rs.completed + rs.failed < c->rec.budget)
+        emit(&rs, "campaign %s: %ld of %ld experiments done, running up to %ld at a time", c->rec.name,
+             rs.completed + rs.failed, c->rec.budget, cfg.slots);
+    progress(&rs, 1);
+
+    while (!c->stop_requests) {
+        size_t n = 0, i, free_slots = gn_executor_free_slots(rs.exec);
+        long allowed = c->rec.budget - rs.busy;
+        /* fill free slots: queued experiments first, then new proposals */
+        if (free_slots > rs.n_queue && allowed > 0) {
+            size_t want = free_slots - rs.n_queue;
+            if ((long)want > allowed)
+                want = (size_t)allowed;
+            st = run_propose(&rs, want, err);
+            if (st != GN_OK)
+                goto stop;
+        }
+        while (rs.n_queue > 0 && gn_executor_free_slots(rs.exec) > 0) {
+            st = run_start_one(&rs, err);
+            if (st != GN_OK)
+                goto stop;
+            progress(&rs, 1);
+        }
+        if (rs.n_running == 0 && rs.n_queue == 0)
+            break; /* budget reached */
+        st = gn_executor_wait(rs.exec, 0.25, (volatile int *)&c->stop_requests, res, 64, &n, err);
+        if (st != GN_OK)
+            goto stop;
+        if (n) {
+            st = run_finish(&rs, res, n, err);
+            for (i = 0; i < n; i++)
+                gn_exec_result_destroy(&res[i]);
+            if (st != GN_OK)
+                goto stop;
+            progress(&rs, 1);
+        } else {
+            progress(&rs, 0);
+        }
+    }
+
+    if (c->stop_requests) {
+        /* Graceful stop: no new experiments; running ones get `grace`
+         * seconds (a second request ends them at once). */
+        double deadline = gn_time_mono() + (grace > 0 ? grace : 0);
+        if (rs.n_running)
+            emit(&rs, "stopping: waiting up to %.0f s for %zu running experiment(s); press Ctrl-C "
+                      "again to stop them now",
+                 grace > 0 ? grace : 0, rs.n_running);
+        while (rs.n_running > 0 && c->stop_requests < 2 && gn_time_mono() < deadline) {
+            size_t n = 0, i;
+            st = gn_executor_wait(rs.exec, 0.2, NULL, res, 64, &n, err);
+            if (st != GN_OK)
+                goto stop;
+            if (n) {
+                st = run_finish(&rs, res, n, err);
+                for (i = 0; i < n; i++)
+                    gn_exec_result_destroy(&res[i]);
+                if (st != GN_OK)
+                    goto stop;
+                progress(&rs, 1);
+            }
+        }
+        if (rs.n_running > 0) {
+            gn_executor_cancel_all(rs.exec, c->spec->runner.kill_grace);
+            st = run_drain(&rs, err);
+            if (st != GN_OK)
+                goto out;
+        }
+        progress(&rs, 1);
+        st = gn_err_set(err, GN_ERR_INTERRUPTED,
+                        "campaign '%s' stopped with %ld of %ld experiments done; `genesis resume %s` "
+                        "continues it",
+                        c->rec.name, rs.completed + rs.failed, c->rec.budget, c->rec.name);
+        goto out;
+    }
+    if (rs.completed + rs.failed >= c->rec.budget && strcmp(c->rec.state, "completed") != 0) {
+        char *state = gn_strdup("completed");
+        st = gn_store_campaign_set_state(c->db->store, c->rec.id, "completed", err);
+        if (st != GN_OK || !state) {
+            gn_free(state);
+            if (st == GN_OK)
+                st = gn_err_nomem(err);
+            goto out;
+        }
+        gn_free(c->rec.state);
+        c->rec.state = state;
+    }
+    progress(&rs, 1);
+    st = GN_OK;
+    goto out;
+
+stop:
+    /* An error: stop what runs (recording it as cancelled if the store
+     * still works), keep the error message. */
+    if (rs.exec && gn_executor_running(rs.exec) > 0) {
+        gn_err keep = *err;
+        gn_executor_cancel_all(rs.exec, c->spec->runner.kill_grace);
+        run_drain(&rs, NULL);
+        *err = keep;
+    }
+out:
+    run_free(&rs);
+    gn_free(workdir);
+    return st;
+}
+
+void gn_campaign_request_stop(gn_campaign *c)
+{
+    if (c)
+        c->stop_requests++;
+}

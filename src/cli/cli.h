@@ -1,0 +1,51 @@
+/*
+ * cli/cli.h - what the subcommands of `genesis` share.
+ *
+ * The CLI uses only the public API (include/genesis/); it links the shared
+ * library, whose other symbols are hidden.
+ */
+#ifndef GN_CLI_H
+#define GN_CLI_H
+
+#include "genesis/genesis.h"
+
+/* Exit codes (documented in `genesis --help` and docs/cli.md). */
+enum {
+    GN_EXIT_OK = 0,
+    GN_EXIT_ERROR = 1,       /* a runtime error: store, runner, I/O */
+    GN_EXIT_USAGE = 2,       /* bad command line */
+    GN_EXIT_SPEC = 3,        /* invalid campaign spec */
+    GN_EXIT_NOT_FOUND = 4,   /* no such campaign or experiment */
+    GN_EXIT_CONFLICT = 5,    /* exists already / not allowed in this state */
+    GN_EXIT_INTERRUPTED = 130
+};
+
+/* Maps a status to an exit code. */
+int gn_cli_exit_code(gn_status st);
+
+/* Prints "genesis <cmd>: <message>" to stderr. */
+void gn_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Opens the database (path NULL: $GENESIS_DB or ./genesis.db) and, if
+ * name is non-NULL, the campaign. On failure prints the error and returns
+ * the exit code; on success 0. */
+int gn_cli_open(const char *cmd, const char *db_path, const char *name, gn_db **db, gn_campaign **c);
+
+/* Runs a campaign with the progress line (terminal) or log lines, Ctrl-C
+ * handling, and the final summary. Returns the exit code. */
+int gn_cli_run_campaign(const char *cmd, gn_db *db, gn_campaign *c, double grace, int quiet);
+
+/* Prints the best experiment ("best: #12 yield=0.83 at temperature=...")
+ * to stdout; nothing if there is none. */
+void gn_cli_print_best(gn_campaign *c);
+
+int gn_cmd_run(int argc, char **argv);
+int gn_cmd_resume(int argc, char **argv);
+int gn_cmd_status(int argc, char **argv);
+int gn_cmd_list(int argc, char **argv);
+int gn_cmd_show(int argc, char **argv);
+int gn_cmd_export(int argc, char **argv);
+int gn_cmd_suggest(int argc, char **argv);
+int gn_cmd_observe(int argc, char **argv);
+
+#endif

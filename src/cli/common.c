@@ -1,0 +1,79 @@
+/*
+ * cli/common.c - helpers shared by the subcommands.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+
+int gn_cli_exit_code(gn_status st)
+{
+    switch (st) {
+    case GN_OK: return GN_EXIT_OK;
+    case GN_ERR_SPEC:
+    case GN_ERR_LIMIT: return GN_EXIT_SPEC;
+    case GN_ERR_NOT_FOUND: return GN_EXIT_NOT_FOUND;
+    case GN_ERR_EXISTS:
+    case GN_ERR_STATE: return GN_EXIT_CONFLICT;
+    case GN_ERR_INTERRUPTED: return GN_EXIT_INTERRUPTED;
+    case GN_ERR_INVALID:
+    case GN_ERR_OUTCOME: return GN_EXIT_USAGE;
+    default: return GN_EXIT_ERROR;
+    }
+}
+
+void gn_cli_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "genesis %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int gn_cli_open(const char *cmd, const char *db_path, const char *name, gn_db **db, gn_campaign **c)
+{
+    gn_status st = gn_db_open(db_path, db);
+    if (st != GN_OK) {
+        gn_cli_error(cmd, "%s", gn_db_errmsg(*db));
+        gn_db_close(*db);
+        *db = NULL;
+        return gn_cli_exit_code(st);
+    }
+    if (!name)
+        return GN_EXIT_OK;
+    st = gn_campaign_open(*db, name, c);
+    if (st != GN_OK) {
+        gn_cli_error(cmd, "%s", gn_db_errmsg(*db));
+        gn_db_close(*db);
+        *db = NULL;
+        return gn_cli_exit_code(st);
+    }
+    return GN_EXIT_OK;
+}
+
+void gn_cli_print_best(gn_campaign *c)
+{
+    size_t p = gn_campaign_param_count(c), m = gn_campaign_objective_count(c), i;
+    double *x = calloc(p ? p : 1, sizeof *x), *y = calloc(m ? m : 1, sizeof *y);
+    int64_t id;
+
+    if (x && y && gn_campaign_best(c, &id, x, y) == GN_OK) {
+        printf("best: experiment %lld:", (long long)id);
+        for (i = 0; i < m; i++)
+            printf(" %s=%.6g", gn_campaign_objective_name(c, i), y[i]);
+        printf(" at");
+        for (i = 0; i < p; i++) {
+            if (gn_campaign_choice_count(c, i))
+                printf(" %s=%s", gn_campaign_param_name(c, i), gn_campaign_choice_label(c, i, (size_t)x[i]));
+            else
+                printf(" %s=%.6g", gn_campaign_param_name(c, i), x[i]);
+        }
+        printf("\n");
+    }
+    free(x);
+    free(y);
+}

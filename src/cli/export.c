@@ -1,0 +1,81 @@
+/*
+ * cli/export.c - `genesis export NAME --format csv|json [-o FILE]`.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char help[] =
+    "usage: genesis export NAME [--format csv|json] [-o FILE] [--db PATH]\n"
+    "\n"
+    "Writes the campaign and all its experiments.\n"
+    "  json: {\"campaign\": {...}, \"experiments\": [{\"id\", \"status\",\n"
+    "        \"parameters\": {...}, \"outcome\": {...}, \"prediction\": {...},\n"
+    "        \"attempts\", \"origin\", \"created\", \"updated\"}, ...]}\n"
+    "  csv:  one row per experiment: id, status, parameters, outcomes,\n"
+    "        pred_<objective>_mean/_sd, attempts\n"
+    "\n"
+    "  --format F     csv or json (default json)\n"
+    "  -o, --output F write to file F instead of standard output\n"
+    "  --db PATH      database file (default: $GENESIS_DB, else ./genesis.db)\n"
+    "  -h, --help     this help\n";
+
+int gn_cmd_export(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"db", required_argument, NULL, 'd'},
+                                             {"format", required_argument, NULL, 'f'},
+                                             {"output", required_argument, NULL, 'o'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    const char *db_path = NULL, *format = "json", *path = NULL;
+    int opt, rc;
+    gn_db *db = NULL;
+    gn_campaign *c = NULL;
+    FILE *out = stdout;
+    gn_status st;
+
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'd': db_path = optarg; break;
+        case 'f': format = optarg; break;
+        case 'o': path = optarg; break;
+        case 'h': fputs(help, stdout); return GN_EXIT_OK;
+        default: fputs(help, stderr); return GN_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        fputs(help, stderr);
+        return GN_EXIT_USAGE;
+    }
+    if (strcmp(format, "csv") && strcmp(format, "json")) {
+        gn_cli_error("export", "--format expects csv or json, got '%s'", format);
+        return GN_EXIT_USAGE;
+    }
+    rc = gn_cli_open("export", db_path, argv[optind], &db, &c);
+    if (rc)
+        return rc;
+    if (path && !(out = fopen(path, "w"))) {
+        gn_cli_error("export", "cannot write %s: %s", path, strerror(errno));
+        rc = GN_EXIT_ERROR;
+        goto out;
+    }
+    st = gn_campaign_export(c, format, out);
+    if (st != GN_OK) {
+        gn_cli_error("export", "%s", gn_campaign_errmsg(c));
+        rc = gn_cli_exit_code(st);
+    }
+    if (fflush(out) != 0 && rc == 0) {
+        gn_cli_error("export", "cannot write: %s", strerror(errno));
+        rc = GN_EXIT_ERROR;
+    }
+out:
+    if (out && out != stdout)
+        fclose(out);
+    gn_campaign_close(c);
+    gn_db_close(db);
+    return rc;
+}

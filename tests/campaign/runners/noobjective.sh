@@ -1,0 +1,3 @@
+#!/bin/sh
+# Test runner that reports an outcome without the objective.
+echo '{"something_else": 1}'
