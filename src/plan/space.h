@@ -46,7 +46,11 @@ int gn_space_feasible(const gn_space *space, const double *x);
  * feasible point; writes it to x and returns GN_OK, or returns
  * GN_ERR_INFEASIBLE with a message naming the constraints that were never
  * satisfied ("the feasible region looks empty: ..."). `draw(ctx, u)` fills
- * u with dim numbers in [0,1). */
+ * u with dim numbers in [0,1). max_tries <= 0 means GN_SPACE_MAX_TRIES.
+ * The message names the constraints no tried point satisfied ("... no point
+ * of 100000 tried satisfies 'a + b <= -5'"), or, when each held at some
+ * point, two that never held together ("... satisfies 'x <= 0' and 'x >= 1'
+ * together (each holds alone)"), or all of them. */
 gn_status gn_space_sample_feasible(const gn_space *space,
                                    void (*draw)(void *ctx, double *u), void *ctx,
                                    long max_tries, double *x, gn_err *err);
@@ -56,12 +60,21 @@ gn_status gn_space_sample_feasible(const gn_space *space,
 
 /* Writes the parameters of x as a JSON object text {"name": value, ...}
  * (choice values as strings, ints without a fraction). Returns a new string
- * (gn_free) or NULL when out of memory. */
+ * (gn_free) or NULL when out of memory. Reals are written in the shortest
+ * form that reads back as the same double (0.1, not 0.10000000000000001). */
 char *gn_space_params_json(const gn_space *space, const double *x);
 
 /* Parses a JSON object of parameter values (as written by params_json, or
  * typed by a person) into x. Every parameter must be present, in bounds and
- * of the right type; unknown names are errors. */
+ * of the right type; unknown names are errors. Linear constraints are not
+ * checked (a person may run a point outside them on purpose). An int may be
+ * written 3 or 3.0; a choice value as its text, or as a number whose
+ * shortest text is one of the values (YAML "values: [1, 2, 4]"). Errors are
+ * GN_ERR_INVALID with messages such as "parameter 'stages': expected a
+ * whole number between 1 and 5, got 2.5", "parameter 'catalyst': expected
+ * one of \"Pd\", \"Ni\", \"Cu\", got \"Pt\"", "unknown parameter 'p' (the
+ * parameters are ...)", "missing parameter 'stages'". x is undefined after
+ * an error. */
 gn_status gn_space_params_parse(const gn_space *space, const char *json, double *x, gn_err *err);
 
 #endif
