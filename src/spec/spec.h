@@ -133,5 +133,6 @@ void gn_spec_free(gn_spec *spec);
  * or -1. */
 int gn_spec_param_index(const gn_spec *spec, const char *name);
 int gn_spec_objective_index(const gn_spec *spec, const char *name);
+int gn_spec_outcome_constraint_index(const gn_spec *spec, const char *name);
 
 #endif
