@@ -472,20 +472,36 @@ static gn_status run_finish(run_state *rs, gn_exec_result *res, size_t n, gn_err
     return st;
 }
 
-/* Collects results until nothing runs (after cancel_all). */
-static gn_status run_drain(run_state *rs, gn_err *err)
+/* Waits up to max_wait for finished attempts and records them (see
+ * run_finish). The results are always released; returns the first error. */
+static gn_status run_collect(run_state *rs, double max_wait, volatile int *interrupt, gn_err *err)
 {
     gn_exec_result res[64];
+    size_t n = 0, i;
+    gn_status st = gn_executor_wait(rs->exec, max_wait, interrupt, res, 64, &n, err);
+    if (st != GN_OK)
+        return st;
+    if (n)
+        st = run_finish(rs, res, n, err);
+    for (i = 0; i < n; i++)
+        gn_exec_result_destroy(&res[i]);
+    if (st == GN_OK)
+        progress(rs, n > 0);
+    return st;
+}
+
+/* Collects results until nothing runs (after cancel_all); keeps going
+ * after an error so that no process is left behind, and returns the first. */
+static gn_status run_drain(run_state *rs, gn_err *err)
+{
     gn_status st = GN_OK, st2;
     while (gn_executor_running(rs->exec) > 0) {
-        size_t n = 0, i;
-        st2 = gn_executor_wait(rs->exec, 0.2, NULL, res, 64, &n, err);
-        if (st2 != GN_OK)
-            return st2;
-        if (n && st == GN_OK)
-            st = run_finish(rs, res, n, err);
-        for (i = 0; i < n; i++)
-            gn_exec_result_destroy(&res[i]);
+        size_t before = gn_executor_running(rs->exec);
+        st2 = run_collect(rs, 0.2, NULL, st == GN_OK ? err : NULL);
+        if (st2 != GN_OK && st == GN_OK)
+            st = st2;
+        if (st2 != GN_OK && gn_executor_running(rs->exec) == before)
+            break; /* the executor itself fails: nothing more will come */
     }
     return st;
 }
@@ -527,7 +543,6 @@ gn_status gn_campaign_run(gn_campaign *c, const gn_run_options *opts)
 {
     run_state rs;
     gn_exec_config cfg;
-    gn_exec_result res[64];
     char *workdir = NULL;
     gn_err *err;
     gn_status st;
@@ -578,7 +593,7 @@ gn_status gn_campaign_run(gn_campaign *c, const gn_run_options *opts)
     progress(&rs, 1);
 
     while (!c->stop_requests) {
-        size_t n = 0, i, free_slots = gn_executor_free_slots(rs.exec);
+        size_t free_slots = gn_executor_free_slots(rs.exec);
         long allowed = c->rec.budget - rs.busy;
         /* fill free slots: queued experiments first, then new proposals */
         if (free_slots > rs.n_queue && allowed > 0) {
@@ -597,19 +612,9 @@ gn_status gn_campaign_run(gn_campaign *c, const gn_run_options *opts)
         }
         if (rs.n_running == 0 && rs.n_queue == 0)
             break; /* budget reached */
-        st = gn_executor_wait(rs.exec, 0.25, (volatile int *)&c->stop_requests, res, 64, &n, err);
+        st = run_collect(&rs, 0.25, (volatile int *)&c->stop_requests, err);
         if (st != GN_OK)
             goto stop;
-        if (n) {
-            st = run_finish(&rs, res, n, err);
-            for (i = 0; i < n; i++)
-                gn_exec_result_destroy(&res[i]);
-            if (st != GN_OK)
-                goto stop;
-            progress(&rs, 1);
-        } else {
-            progress(&rs, 0);
-        }
     }
 
     if (c->stop_requests) {
@@ -621,18 +626,9 @@ gn_status gn_campaign_run(gn_campaign *c, const gn_run_options *opts)
                       "again to stop them now",
                  grace > 0 ? grace : 0, rs.n_running);
         while (rs.n_running > 0 && c->stop_requests < 2 && gn_time_mono() < deadline) {
-            size_t n = 0, i;
-            st = gn_executor_wait(rs.exec, 0.2, NULL, res, 64, &n, err);
+            st = run_collect(&rs, 0.2, NULL, err);
             if (st != GN_OK)
                 goto stop;
-            if (n) {
-                st = run_finish(&rs, res, n, err);
-                for (i = 0; i < n; i++)
-                    gn_exec_result_destroy(&res[i]);
-                if (st != GN_OK)
-                    goto stop;
-                progress(&rs, 1);
-            }
         }
         if (rs.n_running > 0) {
             gn_executor_cancel_all(rs.exec, c->spec->runner.kill_grace);

@@ -35,6 +35,12 @@ int gn_cli_open(const char *cmd, const char *db_path, const char *name, gn_db **
  * handling, and the final summary. Returns the exit code. */
 int gn_cli_run_campaign(const char *cmd, gn_db *db, gn_campaign *c, double grace, int quiet);
 
+/* Parses the options of `run` and `resume` (--db, --grace, --quiet,
+ * --help) and checks for one positional word, at argv[optind]. Returns -1
+ * to go on, or the exit code to return (help printed: 0). */
+int gn_cli_run_options(const char *cmd, const char *help, int argc, char **argv, const char **db_path,
+                       double *grace, int *quiet);
+
 /* Prints the best experiment ("best: #12 yield=0.83 at temperature=...")
  * to stdout; nothing if there is none. */
 void gn_cli_print_best(gn_campaign *c);

@@ -1,10 +1,12 @@
 /*
  * cli/common.c - helpers shared by the subcommands.
  */
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -76,4 +78,44 @@ void gn_cli_print_best(gn_campaign *c)
     }
     free(x);
     free(y);
+}
+
+int gn_cli_run_options(const char *cmd, const char *help, int argc, char **argv, const char **db_path,
+                       double *grace, int *quiet)
+{
+    static const struct option longopts[] = {{"db", required_argument, NULL, 'd'},
+                                             {"grace", required_argument, NULL, 'g'},
+                                             {"quiet", no_argument, NULL, 'q'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    int opt;
+    char *end;
+
+    *db_path = NULL;
+    *grace = 10.0;
+    *quiet = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "hq", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'd': *db_path = optarg; break;
+        case 'g':
+            *grace = strtod(optarg, &end);
+            if (*end || *grace < 0) {
+                gn_cli_error(cmd, "--grace expects a number of seconds >= 0, got '%s'", optarg);
+                return GN_EXIT_USAGE;
+            }
+            if (*grace == 0)
+                *grace = -1; /* stop at once */
+            break;
+        case 'q': *quiet = 1; break;
+        case 'h': fputs(help, stdout); return GN_EXIT_OK;
+        default: fputs(help, stderr); return GN_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        gn_cli_error(cmd, "expected one %s", !strcmp(cmd, "run") ? "spec file" : "campaign name");
+        fputs(help, stderr);
+        return GN_EXIT_USAGE;
+    }
+    return -1;
 }

@@ -1,7 +1,7 @@
 /*
  * cli/resume.c - `genesis resume NAME`: continue a campaign.
  */
-#include <getopt.h>
+#include <getopt.h> /* optind */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -22,41 +22,15 @@ static const char help[] =
 
 int gn_cmd_resume(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"db", required_argument, NULL, 'd'},
-                                             {"grace", required_argument, NULL, 'g'},
-                                             {"quiet", no_argument, NULL, 'q'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
-    const char *db_path = NULL;
-    double grace = 10.0;
-    int quiet = 0, opt, rc;
+    const char *db_path;
+    double grace;
+    int quiet, rc;
     gn_db *db = NULL;
     gn_campaign *c = NULL;
-    char *end;
 
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "hq", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'd': db_path = optarg; break;
-        case 'g':
-            grace = strtod(optarg, &end);
-            if (*end || grace < 0) {
-                gn_cli_error("resume", "--grace expects a number of seconds >= 0, got '%s'", optarg);
-                return GN_EXIT_USAGE;
-            }
-            if (grace == 0)
-                grace = -1;
-            break;
-        case 'q': quiet = 1; break;
-        case 'h': fputs(help, stdout); return GN_EXIT_OK;
-        default: fputs(help, stderr); return GN_EXIT_USAGE;
-        }
-    }
-    if (optind != argc - 1) {
-        gn_cli_error("resume", "expected one campaign name");
-        fputs(help, stderr);
-        return GN_EXIT_USAGE;
-    }
+    rc = gn_cli_run_options("resume", help, argc, argv, &db_path, &grace, &quiet);
+    if (rc >= 0)
+        return rc;
     rc = gn_cli_open("resume", db_path, argv[optind], &db, &c);
     if (rc)
         return rc;
