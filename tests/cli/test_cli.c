@@ -260,6 +260,40 @@ static void ctrl_c_then_resume(void **state)
     assert_non_null(strstr(out, "8 of 8 experiments done"));
 }
 
+/* The embedding example (examples/c/ask_tell.c, public API only) runs its
+ * campaign to the budget; run again, it only reports the stored best. */
+static void c_api_example(void **state)
+{
+    char out[65536], db[512], cmd[2048], best1[256], *b;
+    FILE *p;
+    size_t n;
+    int status, lines = 0;
+    const char *line;
+    (void)state;
+    fresh_db(db, sizeof db, "asktell");
+    snprintf(cmd, sizeof cmd, "'%s/examples/c/ask_tell' '%s' '%s/examples/c/branin-manual.yaml' 2>&1",
+             GN_BINARY_DIR, db, GN_BINARY_DIR);
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    status = pclose(p);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    for (line = out; (line = strstr(line, "\nexperiment ")) != NULL; line++)
+        lines++;
+    assert_true(lines >= 31); /* the first line has no newline before it */
+    b = strstr(out, "best: experiment");
+    assert_non_null(b);
+    snprintf(best1, sizeof best1, "%.*s", (int)strcspn(b, "\n"), b);
+    p = popen(cmd, "r");
+    n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    status = pclose(p);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_null(strstr(out, "\nexperiment "));
+    assert_non_null(strstr(out, best1));
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -271,6 +305,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(db_from_environment),
         cmocka_unit_test(suggest_and_observe),
         cmocka_unit_test(ctrl_c_then_resume),
+        cmocka_unit_test(c_api_example),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
