@@ -46,7 +46,7 @@ test: test-fast test-asan
 
 fuzz:
 	@scripts/install-deps --fuzz
-	CC=clang cmake -S . -B $(FUZZ_BUILD) -DGN_FUZZ=ON -DGN_CLI=OFF -DGN_TEST_DIRS=fuzz
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DGN_FUZZ=ON -DGN_CLI=OFF -DGN_ONLY_TESTS=fuzz
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_spec
 	mkdir -p $(FUZZ_BUILD)/corpus && cp tests/fuzz/corpus/spec/* $(FUZZ_BUILD)/corpus/
 	$(FUZZ_BUILD)/tests/fuzz/fuzz_spec -max_total_time=$(FUZZ_SECONDS) $(FUZZ_BUILD)/corpus

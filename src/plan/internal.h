@@ -56,6 +56,7 @@ static inline double gn__unit53(uint64_t r)
 #define GN__TAG_RANDOM 0x72616e646f6d0001ULL
 #define GN__TAG_SOBOL 0x736f626f6c000001ULL
 #define GN__TAG_LHS 0x6c68730000000001ULL
+#define GN__TAG_BO 0x626f000000000001ULL
 
 /* Unit point number `index` of a deterministic sequence: writes dim numbers
  * in [0,1) to u. Must depend on (the sequence's seed, index) only. */

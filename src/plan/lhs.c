@@ -124,5 +124,5 @@ static void lhs_destroy(void *state)
 }
 
 const gn_planner_type gn_planner_lhs = {
-    "lhs", lhs_create, lhs_ask, lhs_tell, lhs_destroy,
+    "lhs", lhs_create, lhs_ask, lhs_tell, lhs_destroy, NULL,
 };

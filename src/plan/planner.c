@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "plan/bo.h"
 #include "plan/internal.h"
 
 struct gn_planner {
@@ -15,8 +16,9 @@ struct gn_planner {
 
 /* ---- the registry ------------------------------------------------------------- */
 
-static const gn_planner_type *const types[] = {&gn_planner_random, &gn_planner_sobol, &gn_planner_lhs};
-static const char *const type_names[] = {"random", "sobol", "lhs", NULL};
+static const gn_planner_type *const types[] = {&gn_planner_random, &gn_planner_sobol, &gn_planner_lhs,
+                                               &gn_planner_bo};
+static const char *const type_names[] = {"random", "sobol", "lhs", "bo", NULL};
 
 const gn_planner_type *gn_planner_type_find(const char *name)
 {
@@ -52,7 +54,7 @@ gn_status gn_planner_new(const gn_space *space, uint64_t seed, gn_planner **out,
     type = gn_planner_type_find(name);
     if (!type)
         return gn_err_set(err, GN_ERR_UNSUPPORTED,
-                          "unknown planner strategy '%s': expected random, sobol or lhs", name);
+                          "unknown planner strategy '%s': expected random, sobol, lhs or bo", name);
     p = gn_calloc(1, sizeof *p);
     if (!p)
         return gn_err_nomem(err);
@@ -97,6 +99,15 @@ gn_status gn_planner_tell(gn_planner *p, const gn_observation *obs, size_t n, gn
     if (n == 0)
         return GN_OK;
     return p->type->tell(p->state, obs, n, err);
+}
+
+gn_status gn_planner_set_candidates(gn_planner *p, const double *X, size_t n, gn_err *err)
+{
+    if (!p->type->set_candidates)
+        return gn_err_set(err, GN_ERR_UNSUPPORTED,
+                          "planner strategy '%s' cannot choose from a candidate pool; use strategy bo",
+                          p->type->name);
+    return p->type->set_candidates(p->state, X, n, err);
 }
 
 const char *gn_planner_name(const gn_planner *p)

@@ -65,11 +65,16 @@ typedef struct gn_planner_type {
     /* Records finished experiments; each is told once. */
     gn_status (*tell)(void *state, const gn_observation *obs, size_t n, gn_err *err);
     void (*destroy)(void *state);
+    /* Optional (NULL when unsupported): makes the search space the n points
+     * of X (dim values each, point format), a finite pool of candidates;
+     * ask then proposes untested candidates only, never one twice. Called
+     * before the first ask. */
+    gn_status (*set_candidates)(void *state, const double *X, size_t n, gn_err *err);
 } gn_planner_type;
 
 typedef struct gn_planner gn_planner;
 
-/* Looks up a planner type by name ("random", "sobol", "lhs"); NULL if none. */
+/* Looks up a planner type by name ("random", "sobol", "lhs", "bo"); NULL if none. */
 const gn_planner_type *gn_planner_type_find(const char *name);
 /* The names of all planner types, NULL-terminated (for messages and --help). */
 const char *const *gn_planner_type_names(void);
@@ -79,9 +84,12 @@ gn_status gn_planner_new(const gn_space *space, uint64_t seed, gn_planner **out,
 gn_status gn_planner_ask(gn_planner *p, const gn_ask_ctx *ctx, size_t n, gn_ask_out *out, gn_err *err);
 gn_status gn_planner_tell(gn_planner *p, const gn_observation *obs, size_t n, gn_err *err);
 const char *gn_planner_name(const gn_planner *p);
+/* Restricts the planner to a candidate pool (see set_candidates above);
+ * GN_ERR_UNSUPPORTED, naming the strategy, when its type cannot. */
+gn_status gn_planner_set_candidates(gn_planner *p, const double *X, size_t n, gn_err *err);
 void gn_planner_free(gn_planner *p);
 
-/* The built-in types (defined in random.c, sobol.c, lhs.c). */
+/* The built-in types (defined in random.c, sobol.c, lhs.c; bo in bo.h). */
 extern const gn_planner_type gn_planner_random;
 extern const gn_planner_type gn_planner_sobol;
 extern const gn_planner_type gn_planner_lhs;

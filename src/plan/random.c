@@ -69,5 +69,5 @@ static void random_destroy(void *state)
 }
 
 const gn_planner_type gn_planner_random = {
-    "random", random_create, random_ask, random_tell, random_destroy,
+    "random", random_create, random_ask, random_tell, random_destroy, NULL,
 };

@@ -387,5 +387,5 @@ static gn_status sobol_tell(void *state, const gn_observation *obs, size_t n, gn
 }
 
 const gn_planner_type gn_planner_sobol = {
-    "sobol", sobol_create, sobol_ask, sobol_tell, sobol_destroy,
+    "sobol", sobol_create, sobol_ask, sobol_tell, sobol_destroy, NULL,
 };

@@ -45,6 +45,10 @@ void gn_spec_free(gn_spec *spec)
     gn_free(spec->runner.library);
     gn_free(spec->runner.function);
     gn_free(spec->planner.strategy);
+    gn_free(spec->planner.acquisition);
+    gn_free(spec->planner.trust_region);
+    gn_free(spec->planner.kernel);
+    gn_free(spec->planner.warp);
     gn_free(spec->executor.kind);
     gn_free(spec);
 }

@@ -77,10 +77,16 @@ typedef struct gn_runner_spec {
 } gn_runner_spec;
 
 typedef struct gn_planner_spec {
-    char *strategy;  /* "random" | "sobol" | "lhs" (default "sobol") */
+    char *strategy;  /* "random" | "sobol" | "lhs" | "bo" (default "sobol") */
     long initial;    /* initial design size, for model-based planners (default 0 = planner's choice) */
     uint64_t seed;   /* default: 0 when has_seed is 0 (then the campaign picks one and records it) */
     int has_seed;
+    /* strategy bo only (NULL / 0: the planner's default, see docs/bo.md) */
+    char *acquisition;  /* "logei" | "lognei" | "ucb" */
+    double beta;        /* UCB exploration weight, > 0 */
+    char *trust_region; /* "auto" | "on" | "off" */
+    char *kernel;       /* "matern52" | "rbf" */
+    char *warp;         /* "auto" | "none" | "log" | "power" */
 } gn_planner_spec;
 
 typedef struct gn_budget {

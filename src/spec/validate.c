@@ -1006,27 +1006,63 @@ out:
 
 /* ---- planner, budget, executor --------------------------------------------------- */
 
+/* An optional enum-valued key of the planner block, stored as a copy of
+ * the chosen value (NULL when absent). */
+static gn_status planner_enum(vctx *c, const gn__node *map, const char *key, const char *const *vals,
+                              size_t n_vals, char **out)
+{
+    const gn__node *n = map_get(map, key);
+    size_t m, idx = 0;
+    gn_status st;
+    if (!n)
+        return GN_OK;
+    m = push_key(c, key, strlen(key));
+    st = get_enum(c, n, vals, n_vals, &idx);
+    pop(c, m);
+    if (st)
+        return st;
+    *out = gn_strdup(vals[idx]);
+    return *out ? GN_OK : gn_err_nomem(c->err);
+}
+
 static gn_status planner_read(vctx *c, const gn__node *root)
 {
-    static const char *const keys[] = {"strategy", "initial", "seed"};
-    static const char *const strategies[] = {"random", "sobol", "lhs"};
+    static const char *const keys[] = {"strategy", "initial",      "seed",   "acquisition",
+                                       "beta",     "trust_region", "kernel", "warp"};
+    static const char *const bo_keys[] = {"acquisition", "beta", "trust_region", "kernel", "warp"};
+    static const char *const strategies[] = {"random", "sobol", "lhs", "bo"};
+    static const char *const acquisitions[] = {"logei", "lognei", "ucb"};
+    static const char *const regions[] = {"auto", "on", "off"};
+    static const char *const kernels[] = {"matern52", "rbf"};
+    static const char *const warps[] = {"auto", "none", "log", "power"};
     const gn__node *map = map_get(root, "planner"), *n;
     gn_planner_spec *p = &c->spec->planner;
-    size_t mark = 0, m2, idx = 1;
+    size_t mark = 0, m2, idx = 1, i;
     long long v;
     gn_status st = GN_OK;
 
     if (map) {
         mark = push_key(c, "planner", 7);
-        st = check_map(c, map, keys, 3);
+        st = check_map(c, map, keys, sizeof keys / sizeof *keys);
         if (st)
             goto out;
         if ((n = map_get(map, "strategy")) != NULL) {
             m2 = push_key(c, "strategy", 8);
-            st = get_enum(c, n, strategies, 3, &idx);
+            st = get_enum(c, n, strategies, sizeof strategies / sizeof *strategies, &idx);
             pop(c, m2);
             if (st)
                 goto out;
+        }
+        if (strcmp(strategies[idx], "bo") != 0) {
+            for (i = 0; i < sizeof bo_keys / sizeof *bo_keys; i++) {
+                if ((n = map_get(map, bo_keys[i])) != NULL) {
+                    m2 = push_key(c, bo_keys[i], strlen(bo_keys[i]));
+                    st = verr(c, n, GN_ERR_SPEC, "only used by strategy bo (this planner is %s)",
+                              strategies[idx]);
+                    pop(c, m2);
+                    goto out;
+                }
+            }
         }
         if ((n = map_get(map, "initial")) != NULL) {
             m2 = push_key(c, "initial", 7);
@@ -1045,6 +1081,24 @@ static gn_status planner_read(vctx *c, const gn__node *root)
             if (st)
                 goto out;
         }
+        if ((n = map_get(map, "beta")) != NULL) {
+            m2 = push_key(c, "beta", 4);
+            st = get_number(c, n, &p->beta);
+            if (!st && p->beta <= 0)
+                st = verr(c, n, GN_ERR_SPEC, "must be a number > 0, got %g", p->beta);
+            pop(c, m2);
+            if (st)
+                goto out;
+        }
+        st = planner_enum(c, map, "acquisition", acquisitions, 3, &p->acquisition);
+        if (!st)
+            st = planner_enum(c, map, "trust_region", regions, 3, &p->trust_region);
+        if (!st)
+            st = planner_enum(c, map, "kernel", kernels, 2, &p->kernel);
+        if (!st)
+            st = planner_enum(c, map, "warp", warps, 4, &p->warp);
+        if (st)
+            goto out;
     }
     p->strategy = gn_strdup(strategies[idx]);
     if (!p->strategy)

@@ -581,11 +581,12 @@ static void planner_registry(void **state)
         assert_non_null(type);
         assert_string_equal(type->name, names[i]);
     }
-    assert_int_equal(i, 3);
+    assert_int_equal(i, 4);
     assert_ptr_equal(gn_planner_type_find("random"), &gn_planner_random);
     assert_ptr_equal(gn_planner_type_find("sobol"), &gn_planner_sobol);
     assert_ptr_equal(gn_planner_type_find("lhs"), &gn_planner_lhs);
-    assert_null(gn_planner_type_find("bo"));
+    assert_non_null(gn_planner_type_find("bo"));
+    assert_null(gn_planner_type_find("cma"));
     assert_null(gn_planner_type_find(NULL));
     /* no strategy: sobol */
     assert_int_equal(gn_planner_new(&t->space, 1, &p, &err), GN_OK);
@@ -596,10 +597,16 @@ static void planner_registry(void **state)
     assert_int_equal(gn_planner_new(&t->space, 1, &p, &err), GN_OK);
     assert_string_equal(gn_planner_name(p), "lhs");
     gn_planner_free(p);
-    t->spec.planner.strategy = "bo";
+    t->spec.planner.strategy = "cma";
     assert_int_equal(gn_planner_new(&t->space, 1, &p, &err), GN_ERR_UNSUPPORTED);
     assert_null(p);
-    assert_string_equal(err.msg, "unknown planner strategy 'bo': expected random, sobol or lhs");
+    assert_string_equal(err.msg, "unknown planner strategy 'cma': expected random, sobol, lhs or bo");
+    /* only bo chooses from candidate pools */
+    t->spec.planner.strategy = "sobol";
+    assert_int_equal(gn_planner_new(&t->space, 1, &p, &err), GN_OK);
+    assert_int_equal(gn_planner_set_candidates(p, NULL, 0, &err), GN_ERR_UNSUPPORTED);
+    assert_non_null(strstr(err.msg, "use strategy bo"));
+    gn_planner_free(p);
     free(t);
 }
 

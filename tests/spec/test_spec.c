@@ -441,10 +441,19 @@ static const bad_case bad[] = {
      "spec.yaml:8:9: budget.experiments: required key is missing"},
     {HEAD PARAMS OBJ "budget: 10\n", GN_ERR_SPEC,
      "spec.yaml:8:9: budget: expected a mapping, got 10"},
-    {BASE "planner: {strategy: bo}\n", GN_ERR_SPEC,
-     "spec.yaml:9:21: planner.strategy: expected one of random, sobol, lhs, got 'bo'"},
+    {BASE "planner: {strategy: boo}\n", GN_ERR_SPEC,
+     "spec.yaml:9:21: planner.strategy: expected one of random, sobol, lhs, bo, got 'boo'; did you "
+     "mean 'bo'?"},
+    {BASE "planner: {strategy: sobol, acquisition: logei}\n", GN_ERR_SPEC,
+     "spec.yaml:9:41: planner.acquisition: only used by strategy bo (this planner is sobol)"},
+    {BASE "planner: {strategy: bo, acquisition: pi}\n", GN_ERR_SPEC,
+     "spec.yaml:9:38: planner.acquisition: expected one of logei, lognei, ucb, got 'pi'"},
+    {BASE "planner: {strategy: bo, beta: 0}\n", GN_ERR_SPEC,
+     "spec.yaml:9:31: planner.beta: must be a number > 0, got 0"},
+    {BASE "planner: {strategy: bo, warp: sqrt}\n", GN_ERR_SPEC,
+     "spec.yaml:9:31: planner.warp: expected one of auto, none, log, power, got 'sqrt'"},
     {BASE "planner: {strategy: sobl}\n", GN_ERR_SPEC,
-     "spec.yaml:9:21: planner.strategy: expected one of random, sobol, lhs, got 'sobl'; did you "
+     "spec.yaml:9:21: planner.strategy: expected one of random, sobol, lhs, bo, got 'sobl'; did you "
      "mean 'sobol'?"},
     {BASE "planner: {seed: -1}\n", GN_ERR_SPEC,
      "spec.yaml:9:17: planner.seed: must be between 0 and 9223372036854775807, got -1"},
