@@ -848,6 +848,39 @@ static void oom_every_allocation(void **state)
              strlen(BASE "runner: {command: [./r, '{nn}']}\n"), GN_ERR_SPEC);
 }
 
+/* The spec shown in README.md ("The campaign spec") is valid as printed. */
+static void readme_spec_is_valid(void **state)
+{
+    FILE *f = fopen(GN_SOURCE_DIR "/README.md", "r");
+    char *text, *start, *end;
+    long size;
+    gn_spec *spec = NULL;
+    gn_err err;
+    (void)state;
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    size = ftell(f);
+    rewind(f);
+    text = malloc((size_t)size + 1);
+    assert_int_equal(fread(text, 1, (size_t)size, f), (size_t)size);
+    text[size] = '\0';
+    fclose(f);
+    start = strstr(text, "## The campaign spec");
+    assert_non_null(start);
+    start = strstr(start, "```yaml\n");
+    assert_non_null(start);
+    start += 8;
+    end = strstr(start, "```");
+    assert_non_null(end);
+    if (gn_spec_parse(start, (size_t)(end - start), "README.md", NULL, &spec, &err) != GN_OK)
+        fail_msg("README spec: %s", err.msg);
+    assert_string_equal(spec->name, "flow-reactor");
+    assert_int_equal(spec->n_params, 4);
+    assert_int_equal(spec->n_constraints, 1);
+    gn_spec_free(spec);
+    free(text);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(valid_yaml_full),
     cmocka_unit_test(json_equals_yaml),
@@ -864,6 +897,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(load_sets_source_text_and_folder),
     cmocka_unit_test(load_errors),
     cmocka_unit_test(oom_every_allocation),
+    cmocka_unit_test(readme_spec_is_valid),
 };
 
 GN_TEST_MAIN(tests)
