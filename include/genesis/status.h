@@ -36,7 +36,8 @@ typedef enum gn_status {
     GN_ERR_UNSUPPORTED = 13, /* not available in this build or back end */
     GN_ERR_LIMIT = 14,       /* a size, depth or count limit was exceeded */
     GN_ERR_OUTCOME = 15,     /* an outcome is malformed or incomplete */
-    GN_ERR_INTERNAL = 16     /* a bug: please report it */
+    GN_ERR_INTERNAL = 16,    /* a bug: please report it */
+    GN_ERR_DATA = 17         /* a data file (CSV, HDF5) is malformed */
 } gn_status;
 
 /* A short constant English name for a status ("out of memory", ...).

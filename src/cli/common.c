@@ -15,6 +15,7 @@ int gn_cli_exit_code(gn_status st)
     switch (st) {
     case GN_OK: return GN_EXIT_OK;
     case GN_ERR_SPEC:
+    case GN_ERR_DATA:
     case GN_ERR_LIMIT: return GN_EXIT_SPEC;
     case GN_ERR_NOT_FOUND: return GN_EXIT_NOT_FOUND;
     case GN_ERR_EXISTS:

@@ -71,6 +71,7 @@ const char *gn_status_str(gn_status status)
     case GN_ERR_LIMIT: return "limit exceeded";
     case GN_ERR_OUTCOME: return "bad outcome";
     case GN_ERR_INTERNAL: return "internal error";
+    case GN_ERR_DATA: return "invalid data file";
     }
     return "unknown status";
 }

@@ -372,3 +372,94 @@ gn_status gn_store_check(gn_store *s, gn_err *err)
     NEED(s, "gn_store_check");
     return s->ops->check(s, err);
 }
+
+/* ---- datasets ------------------------------------------------------------- */
+
+int gn_store_classification_valid(const char *c)
+{
+    static const char *const labels[] = {"public", "internal", "controlled", "restricted"};
+    size_t i;
+    if (!c)
+        return 0;
+    for (i = 0; i < sizeof labels / sizeof labels[0]; i++)
+        if (!strcmp(c, labels[i]))
+            return 1;
+    return 0;
+}
+
+void gn_dataset_rec_free(gn_dataset_rec *rec)
+{
+    if (!rec)
+        return;
+    gn_free(rec->name);
+    gn_free(rec->title);
+    gn_free(rec->source);
+    gn_free(rec->license);
+    gn_free(rec->doi);
+    gn_free(rec->classification);
+    gn_free(rec->project);
+    gn_free(rec->columns);
+    gn_free(rec->content_hash);
+    gn_free(rec->imported_by);
+    memset(rec, 0, sizeof *rec);
+}
+
+void gn_dataset_rec_array_free(gn_dataset_rec *recs, size_t n)
+{
+    size_t i;
+    if (!recs)
+        return;
+    for (i = 0; i < n; i++)
+        gn_dataset_rec_free(&recs[i]);
+    gn_free(recs);
+}
+
+gn_status gn_store_dataset_add(gn_store *s, gn_dataset_rec *rec, gn_dataset_chunk_source next,
+                               void *ctx, gn_err *err)
+{
+    gn_err_clear(err);
+    NEED(s && rec && next, "gn_store_dataset_add");
+    if (!rec->name || !*rec->name)
+        return gn_err_set(err, GN_ERR_INVALID, "a dataset needs a name");
+    if (rec->classification && !gn_store_classification_valid(rec->classification))
+        return gn_err_set(err, GN_ERR_INVALID,
+                          "classification '%s' is not one of public, internal, controlled, "
+                          "restricted",
+                          rec->classification);
+    if (!rec->columns || rec->n_cols < 1)
+        return gn_err_set(err, GN_ERR_INVALID, "a dataset needs at least one column");
+    return s->ops->dataset_add(s, rec, next, ctx, err);
+}
+
+gn_status gn_store_dataset_get(gn_store *s, const char *name, int64_t version,
+                               gn_dataset_rec *out, gn_err *err)
+{
+    gn_err_clear(err);
+    NEED(s && name && out && version >= 0, "gn_store_dataset_get");
+    return s->ops->dataset_get(s, name, version, out, err);
+}
+
+gn_status gn_store_dataset_list(gn_store *s, int include_archived, gn_dataset_rec **out, size_t *n,
+                                gn_err *err)
+{
+    gn_err_clear(err);
+    NEED(s && out && n, "gn_store_dataset_list");
+    *out = NULL;
+    *n = 0;
+    return s->ops->dataset_list(s, include_archived, out, n, err);
+}
+
+gn_status gn_store_dataset_rows(gn_store *s, int64_t dataset_id, gn_dataset_chunk_sink sink,
+                                void *ctx, gn_err *err)
+{
+    gn_err_clear(err);
+    NEED(s && sink, "gn_store_dataset_rows");
+    return s->ops->dataset_rows(s, dataset_id, sink, ctx, err);
+}
+
+gn_status gn_store_dataset_archive(gn_store *s, const char *name, gn_err *err)
+{
+    gn_err_clear(err);
+    NEED(s && name, "gn_store_dataset_archive");
+    return s->ops->dataset_archive(s, name, err);
+}

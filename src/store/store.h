@@ -28,7 +28,7 @@
 
 typedef struct gn_store gn_store;
 
-#define GN_STORE_SCHEMA_VERSION 1
+#define GN_STORE_SCHEMA_VERSION 2
 
 typedef struct gn_campaign_rec {
     int64_t id;
@@ -200,5 +200,71 @@ gn_status gn_store_experiment_abandon(gn_store *s, int64_t experiment_id, const 
 /* Runs the back end's integrity check; GN_OK when the database is sound,
  * GN_ERR_STORE with the first problem otherwise. */
 gn_status gn_store_check(gn_store *s, gn_err *err);
+
+/* ---- datasets (schema version 2) ------------------------------------------
+ *
+ * A dataset is an immutable table of prior measurements: a metadata record
+ * plus its rows, stored as chunks. The store keeps chunks as opaque bytes
+ * (data/dataset.c encodes them); it only knows how many rows each
+ * holds. Versions of one name are 1, 2, ...; a version never changes once
+ * committed, except for its `archived` flag. */
+
+typedef struct gn_dataset_rec {
+    int64_t id;
+    char *name;
+    int64_t version;        /* 1, 2, ... within the name */
+    char *title, *source, *license, *doi; /* may be NULL */
+    char *classification;   /* "public" | "internal" | "controlled" | "restricted" */
+    char *project;
+    char *columns;          /* JSON [{"name": ..., "type": "numeric"|"categorical"}] */
+    int64_t n_rows;
+    int64_t n_cols;
+    char *content_hash;     /* 64 lowercase hex digits (BLAKE2b-256) */
+    char *imported_by;
+    double imported_at;     /* epoch seconds */
+    int archived;
+} gn_dataset_rec;
+
+/* 1 when `c` is one of public, internal, controlled, restricted. */
+int gn_store_classification_valid(const char *c);
+
+/* Fills one chunk for gn_store_dataset_add: *data and *size (borrowed; valid
+ * until the next call) and *n_rows (>= 1); *n_rows 0 means no more chunks.
+ * A status other than GN_OK aborts the add (err says why). */
+typedef gn_status (*gn_dataset_chunk_source)(void *ctx, const void **data, size_t *size,
+                                              int64_t *n_rows, gn_err *err);
+/* Receives one chunk from gn_store_dataset_rows (data borrowed for the
+ * call). Returning anything but GN_OK stops the iteration with that status. */
+typedef gn_status (*gn_dataset_chunk_sink)(void *ctx, int64_t first_row, const void *data,
+                                            size_t size, int64_t n_rows, gn_err *err);
+
+/* Adds a new version of dataset rec->name in ONE transaction: the record,
+ * then every chunk `next` gives. rec->content_hash and rec->n_rows are read
+ * after the last chunk (the source may compute them while streaming), and
+ * n_rows must equal the rows of the chunks. When the content hash equals
+ * that of the latest version of the name, nothing is written and the call
+ * fails with GN_ERR_EXISTS naming that version. Any failure (of the source
+ * too) leaves the database as it was. rec->classification NULL means
+ * "internal", rec->project NULL "default". On success id, version and
+ * imported_at are written back to rec. */
+gn_status gn_store_dataset_add(gn_store *s, gn_dataset_rec *rec, gn_dataset_chunk_source next,
+                               void *ctx, gn_err *err);
+/* Version `version` of dataset `name`; version 0 means the latest one.
+ * GN_ERR_NOT_FOUND when there is none. */
+gn_status gn_store_dataset_get(gn_store *s, const char *name, int64_t version,
+                               gn_dataset_rec *out, gn_err *err);
+/* Every version of every dataset, by name then version; archived ones only
+ * when include_archived. */
+gn_status gn_store_dataset_list(gn_store *s, int include_archived, gn_dataset_rec **out, size_t *n,
+                                gn_err *err);
+/* Calls sink for each chunk of dataset `dataset_id` in row order, in one
+ * read transaction (a consistent snapshot). */
+gn_status gn_store_dataset_rows(gn_store *s, int64_t dataset_id, gn_dataset_chunk_sink sink,
+                                void *ctx, gn_err *err);
+/* Marks every version of `name` archived. GN_ERR_NOT_FOUND if there is no
+ * such dataset, GN_ERR_STATE if all its versions are archived already. */
+gn_status gn_store_dataset_archive(gn_store *s, const char *name, gn_err *err);
+void gn_dataset_rec_free(gn_dataset_rec *rec);
+void gn_dataset_rec_array_free(gn_dataset_rec *recs, size_t n);
 
 #endif

@@ -49,6 +49,17 @@ typedef struct gn_store_ops {
                                      gn_attempt_rec **out, size_t *n, gn_err *err);
 
     gn_status (*check)(gn_store *s, gn_err *err);
+
+    /* datasets (schema 2); new slots go at the end */
+    gn_status (*dataset_add)(gn_store *s, gn_dataset_rec *rec, gn_dataset_chunk_source next,
+                             void *ctx, gn_err *err);
+    gn_status (*dataset_get)(gn_store *s, const char *name, int64_t version, gn_dataset_rec *out,
+                             gn_err *err);
+    gn_status (*dataset_list)(gn_store *s, int include_archived, gn_dataset_rec **out, size_t *n,
+                              gn_err *err);
+    gn_status (*dataset_rows)(gn_store *s, int64_t dataset_id, gn_dataset_chunk_sink sink,
+                              void *ctx, gn_err *err);
+    gn_status (*dataset_archive)(gn_store *s, const char *name, gn_err *err);
 } gn_store_ops;
 
 struct gn_store {
