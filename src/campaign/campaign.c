@@ -67,8 +67,12 @@ void gn_campaign_close(gn_campaign *c)
 /* Builds space and planner once c->spec and c->rec are set. */
 static gn_status campaign_init_planner(gn_campaign *c, gn_err *err)
 {
+    gn_status st;
     gn_space_init(&c->space, c->spec);
-    return gn_planner_new(&c->space, c->rec.seed, &c->planner, err);
+    st = gn_planner_new(&c->space, c->rec.seed, &c->planner, err);
+    if (st == GN_OK && c->spec->candidates)
+        st = gn__campaign_load_candidates(c, err);
+    return st;
 }
 
 /* Parses the stored spec of c->rec. Relative paths in it resolve against
@@ -136,9 +140,15 @@ static gn_status create_from_spec(gn_db *db, gn_spec *spec, const char *abs_path
         }
         c->rec.seed = spec->planner.has_seed ? spec->planner.seed : fresh_seed();
         c->rec.budget = spec->budget.experiments;
-        st = gn_store_campaign_create(db->store, &c->rec, &db->err);
+        /* the planner (and a candidates file) first: a campaign that cannot
+         * plan is not created */
+        st = campaign_init_planner(c, &db->err);
+        if (st == GN_OK)
+            st = gn_store_campaign_create(db->store, &c->rec, &db->err);
         if (st != GN_OK)
             goto fail;
+        *out = c;
+        return GN_OK;
     } else {
         goto fail;
     }

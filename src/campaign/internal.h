@@ -65,6 +65,10 @@ gn_status gn__campaign_propose(gn_campaign *c, const double *pending, size_t n_p
  * when the outcome cannot be read. */
 int gn__campaign_feasible_outcome(const gn_campaign *c, const char *outcome_json, double *y);
 
+/* Reads the spec's candidates file (when it has one) and hands the points
+ * to the planner as its search space. Errors name file, row and column. */
+gn_status gn__campaign_load_candidates(gn_campaign *c, gn_err *err);
+
 /* The default run folder for the campaign: "<db path>.runs/<name>" (new
  * string, or NULL when out of memory). */
 char *gn__campaign_default_workdir(const gn_campaign *c);

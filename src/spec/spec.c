@@ -44,6 +44,7 @@ void gn_spec_free(gn_spec *spec)
     gn_free(spec->runner.command);
     gn_free(spec->runner.library);
     gn_free(spec->runner.function);
+    gn_free(spec->candidates);
     gn_free(spec->planner.strategy);
     gn_free(spec->planner.acquisition);
     gn_free(spec->planner.trust_region);

@@ -29,7 +29,7 @@
 #define GN_SPEC_MAX_STRING 4096           /* any one string value */
 #define GN_SPEC_MAX_NAME 64               /* names: campaign, params, outcomes */
 #define GN_SPEC_MAX_EXPERIMENTS 10000000L /* budget.experiments */
-#define GN_SPEC_MAX_PARALLEL 4096         /* budget.parallel */
+#define GN_SPEC_MAX_PARALLEL 4096         /* budget.parallel, executor.slots_per_rank */
 
 typedef enum { GN_PARAM_REAL = 0, GN_PARAM_INT = 1, GN_PARAM_CHOICE = 2 } gn_param_type;
 
@@ -95,7 +95,8 @@ typedef struct gn_budget {
 } gn_budget;
 
 typedef struct gn_executor_spec {
-    char *kind; /* "local" (default) */
+    char *kind;          /* "local" (default) | "mpi" */
+    long slots_per_rank; /* mpi: attempts each worker rank runs at once (default 1) */
 } gn_executor_spec;
 
 typedef struct gn_spec {
@@ -118,6 +119,10 @@ typedef struct gn_spec {
     gn_planner_spec planner;
     gn_budget budget;
     gn_executor_spec executor;
+    /* A finite pool of candidate points: path of a CSV file whose header
+     * names the parameters (resolved against base_dir), or NULL. Only
+     * strategy bo chooses from a pool. */
+    char *candidates;
 } gn_spec;
 
 /* Reads and validates the spec file at `path`. On success *out is a new

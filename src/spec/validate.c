@@ -1147,24 +1147,34 @@ out:
 
 static gn_status executor_read(vctx *c, const gn__node *root)
 {
-    static const char *const keys[] = {"kind"};
-    static const char *const kinds[] = {"local"};
+    static const char *const keys[] = {"kind", "slots_per_rank"};
+    static const char *const kinds[] = {"local", "mpi"};
     const gn__node *map = map_get(root, "executor"), *n;
     size_t mark = 0, m2, idx = 0;
+    long long v = 1;
     gn_status st = GN_OK;
 
     if (map) {
         mark = push_key(c, "executor", 8);
-        st = check_map(c, map, keys, 1);
+        st = check_map(c, map, keys, 2);
         if (!st && (n = map_get(map, "kind")) != NULL) {
             m2 = push_key(c, "kind", 4);
-            st = get_enum(c, n, kinds, 1, &idx);
+            st = get_enum(c, n, kinds, 2, &idx);
+            pop(c, m2);
+        }
+        if (!st && (n = map_get(map, "slots_per_rank")) != NULL) {
+            m2 = push_key(c, "slots_per_rank", 14);
+            st = get_int(c, n, 1, GN_SPEC_MAX_PARALLEL, "GN_SPEC_MAX_PARALLEL", &v);
+            if (!st && idx != 1)
+                st = verr(c, n, GN_ERR_SPEC, "only used by executor kind mpi (this executor is %s)",
+                          kinds[idx]);
             pop(c, m2);
         }
         pop(c, mark);
         if (st)
             return st;
     }
+    c->spec->executor.slots_per_rank = (long)v;
     c->spec->executor.kind = gn_strdup(kinds[idx]);
     return c->spec->executor.kind ? GN_OK : gn_err_nomem(c->err);
 }
@@ -1212,7 +1222,7 @@ gn_status gn__spec_validate(const gn__node *root, gn_spec *spec, gn_err *err)
     static const char *const keys[] = {"name",       "description",         "parameters",
                                        "constraints", "objectives",          "outcome_constraints",
                                        "runner",      "planner",             "budget",
-                                       "executor"};
+                                       "executor",   "candidates"};
     vctx c;
     const gn__node *n;
     gn_status st;
@@ -1249,5 +1259,16 @@ gn_status gn__spec_validate(const gn__node *root, gn_spec *spec, gn_err *err)
         st = budget_read(&c, root);
     if (!st)
         st = executor_read(&c, root);
+    if (!st && (n = map_get(root, "candidates")) != NULL) {
+        size_t mark = push_key(&c, "candidates", 10);
+        st = get_string(&c, n, &spec->candidates);
+        if (!st && spec->candidates[0] == '\0')
+            st = verr(&c, n, GN_ERR_SPEC, "expected the path of a CSV file of candidate points");
+        if (!st && strcmp(spec->planner.strategy, "bo") != 0)
+            st = verr(&c, n, GN_ERR_SPEC,
+                      "only strategy bo chooses from a candidate pool (this planner is %s)",
+                      spec->planner.strategy);
+        pop(&c, mark);
+    }
     return st;
 }

@@ -518,6 +518,93 @@ static void store_integrity_after_run(void **state)
     sqlite3_close(s);
 }
 
+/* A candidate pool: bo proposes only rows of the CSV, never one twice. */
+static void candidates_pool_never_repeats(void **state)
+{
+    char path[512], spec[4096], csv[512];
+    gn_db *db;
+    gn_campaign *c;
+    FILE *f;
+    json_t *j, *e, *seen;
+    size_t i;
+    int k;
+    static const char *colours[] = {"red", "green"};
+
+    (void)state;
+    db_path(path, sizeof path, "pool");
+    snprintf(csv, sizeof csv, GN_TEST_TMP "/pool.csv");
+    f = fopen(csv, "w");
+    assert_non_null(f);
+    fprintf(f, "c,x,z,measured\n"); /* any column order; extra columns ignored */
+    for (k = 0; k < 24; k++)
+        fprintf(f, "%s,%.4f,%d,%d\n", colours[k % 2], (k * 37 % 24) / 23.0, k % 5, k);
+    fclose(f);
+    snprintf(spec, sizeof spec,
+             "name: pool\n"
+             "parameters:\n"
+             "  - {name: x, type: real, low: 0, high: 1}\n"
+             "  - {name: z, type: int, low: 0, high: 4}\n"
+             "  - {name: c, type: choice, values: [red, green]}\n"
+             "objectives:\n"
+             "  - {name: y, goal: minimize}\n"
+             "candidates: %s\n"
+             "runner:\n  command: [\"" RUNNERS "/quad.sh\", \"{x}\", \"{z}\"]\n"
+             "planner: {strategy: bo, seed: 5, initial: 4}\n"
+             "budget: {experiments: 24, parallel: 2}\n",
+             csv);
+    open_text(path, spec, &db, &c);
+    assert_int_equal(gn_campaign_run(c, NULL), GN_OK);
+    j = export_json(c);
+    seen = json_object();
+    json_array_foreach(json_object_get(j, "experiments"), i, e)
+    {
+        json_t *p = json_object_get(e, "parameters");
+        char key[128];
+        snprintf(key, sizeof key, "%s/%.4f/%lld", json_string_value(json_object_get(p, "c")),
+                 json_number_value(json_object_get(p, "x")), (long long)json_integer_value(json_object_get(p, "z")));
+        assert_null(json_object_get(seen, key)); /* never twice */
+        json_object_set_new(seen, key, json_true());
+    }
+    assert_int_equal(json_object_size(seen), 24); /* the whole pool, each row once */
+    json_decref(seen);
+    json_decref(j);
+    gn_campaign_close(c);
+    gn_db_close(db);
+}
+
+static void candidates_bad_file(void **state)
+{
+    char path[512], spec[2048], csv[512];
+    gn_db *db;
+    gn_campaign *c = NULL;
+    FILE *f;
+
+    (void)state;
+    db_path(path, sizeof path, "badpool");
+    snprintf(csv, sizeof csv, GN_TEST_TMP "/badpool.csv");
+    f = fopen(csv, "w");
+    fprintf(f, "x,z,c\n0.5,1,red\n0.25,7,green\n");
+    fclose(f);
+    snprintf(spec, sizeof spec,
+             "name: badpool\n"
+             "parameters:\n"
+             "  - {name: x, type: real, low: 0, high: 1}\n"
+             "  - {name: z, type: int, low: 0, high: 4}\n"
+             "  - {name: c, type: choice, values: [red, green]}\n"
+             "objectives:\n"
+             "  - {name: y, goal: minimize}\n"
+             "candidates: %s\n"
+             "planner: {strategy: bo}\n"
+             "budget: {experiments: 2}\n",
+             csv);
+    assert_int_equal(gn_db_open(path, &db), GN_OK);
+    assert_int_equal(gn_campaign_create_from_text(db, spec, strlen(spec), &c), GN_ERR_DATA);
+    assert_non_null(strstr(gn_db_errmsg(db), "row 3, column 'z': 7 is outside [0, 4]"));
+    /* nothing was created */
+    assert_int_equal(gn_campaign_open(db, "badpool", &c), GN_ERR_NOT_FOUND);
+    gn_db_close(db);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -533,6 +620,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(stop_and_resume_reproducible),
         cmocka_unit_test(export_round_trip),
         cmocka_unit_test(store_integrity_after_run),
+        cmocka_unit_test(candidates_pool_never_repeats),
+        cmocka_unit_test(candidates_bad_file),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

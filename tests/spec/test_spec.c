@@ -213,6 +213,7 @@ static void defaults_when_left_out(void **state)
     assert_int_equal(s->planner.has_seed, 0);
     assert_int_equal(s->budget.parallel, 0);
     assert_string_equal(s->executor.kind, "local");
+    assert_int_equal(s->executor.slots_per_rank, 1);
     assert_string_equal(s->source, "spec.yaml");
     assert_string_equal(s->base_dir, ".");
     assert_int_equal(s->text_len, strlen(BASE));
@@ -344,6 +345,21 @@ static void json_that_yaml_reads_differently(void **state)
     assert_string_equal(err.msg, "n.json:2:8: syntax error: NUL byte in the text");
 }
 
+static void executor_mpi(void **state)
+{
+    gn_spec *s = NULL;
+    gn_err err;
+    (void)state;
+    assert_int_equal(parse(BASE "executor: {kind: mpi, slots_per_rank: 8}\n", &s, &err), GN_OK);
+    assert_string_equal(s->executor.kind, "mpi");
+    assert_int_equal(s->executor.slots_per_rank, 8);
+    gn_spec_free(s);
+    assert_int_equal(parse(BASE "executor:\n  kind: mpi\n", &s, &err), GN_OK);
+    assert_string_equal(s->executor.kind, "mpi");
+    assert_int_equal(s->executor.slots_per_rank, 1);
+    gn_spec_free(s);
+}
+
 /* ---- bad specs: the exact messages ------------------------------------------ */
 
 typedef struct bad_case {
@@ -448,6 +464,9 @@ static const bad_case bad[] = {
      "spec.yaml:9:41: planner.acquisition: only used by strategy bo (this planner is sobol)"},
     {BASE "planner: {strategy: bo, acquisition: pi}\n", GN_ERR_SPEC,
      "spec.yaml:9:38: planner.acquisition: expected one of logei, lognei, ucb, got 'pi'"},
+    {BASE "candidates: pool.csv\n", GN_ERR_SPEC,
+     "spec.yaml:9:13: candidates: only strategy bo chooses from a candidate pool (this planner is "
+     "sobol)"},
     {BASE "planner: {strategy: bo, beta: 0}\n", GN_ERR_SPEC,
      "spec.yaml:9:31: planner.beta: must be a number > 0, got 0"},
     {BASE "planner: {strategy: bo, warp: sqrt}\n", GN_ERR_SPEC,
@@ -461,7 +480,13 @@ static const bad_case bad[] = {
      "spec.yaml:9:17: planner.seed: must be between 0 and 9223372036854775807, got "
      "9223372036854775808"},
     {BASE "executor: {kind: slurm}\n", GN_ERR_SPEC,
-     "spec.yaml:9:18: executor.kind: expected one of local, got 'slurm'"},
+     "spec.yaml:9:18: executor.kind: expected one of local, mpi, got 'slurm'"},
+    {BASE "executor: {kind: local, slots_per_rank: 2}\n", GN_ERR_SPEC,
+     "spec.yaml:9:41: executor.slots_per_rank: only used by executor kind mpi (this executor is local)"},
+    {BASE "executor: {kind: mpi, slots_per_rank: 0}\n", GN_ERR_SPEC,
+     "spec.yaml:9:39: executor.slots_per_rank: must be between 1 and 4096, got 0"},
+    {BASE "executor: {kind: mpi, slots: 2}\n", GN_ERR_SPEC,
+     "spec.yaml:9:23: executor.slots: unknown key (valid keys: kind, slots_per_rank)"},
     {BASE "outcome_constraints: [{name: y, max: 1}]\n", GN_ERR_SPEC,
      "spec.yaml:9:30: outcome_constraints[0].name: 'y' is an objective (objectives[0]); an "
      "outcome constraint must name another outcome"},
@@ -891,6 +916,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(scalars_typed_yaml_12),
     cmocka_unit_test(json_unicode_and_escapes),
     cmocka_unit_test(json_that_yaml_reads_differently),
+    cmocka_unit_test(executor_mpi),
     cmocka_unit_test(bad_specs_table),
     cmocka_unit_test(constraint_coefficients),
     cmocka_unit_test(limits),
