@@ -4,6 +4,9 @@
  * status.h    gn_status and gn_status_str
  * campaign.h  databases, campaigns, ask/tell, run, export
  * runner.h    the signature of in-process (library) runners
+ * analyse.h   what a campaign taught: analysis and reports
+ * dataset.h   datasets: import, list, show, export, archive
+ * mpi.h       running a campaign across the ranks of an MPI job
  */
 #ifndef GENESIS_GENESIS_H
 #define GENESIS_GENESIS_H
@@ -11,6 +14,9 @@
 #include "genesis/status.h"
 #include "genesis/campaign.h"
 #include "genesis/runner.h"
+#include "genesis/analyse.h"
+#include "genesis/dataset.h"
+#include "genesis/mpi.h"
 
 #define GENESIS_VERSION "0.1.0"
 

@@ -53,5 +53,8 @@ int gn_cmd_show(int argc, char **argv);
 int gn_cmd_export(int argc, char **argv);
 int gn_cmd_suggest(int argc, char **argv);
 int gn_cmd_observe(int argc, char **argv);
+int gn_cmd_analyse(int argc, char **argv);
+int gn_cmd_report(int argc, char **argv);
+int gn_cmd_data(int argc, char **argv);
 
 #endif

@@ -22,11 +22,14 @@ static const char usage[] =
     "  export NAME       the campaign and its experiments as CSV or JSON\n"
     "  suggest NAME      propose experiments to run by hand\n"
     "  observe NAME ID   record the outcome of an experiment run by hand\n"
+    "  analyse NAME      importance, calibration, convergence, when to stop\n"
+    "  report NAME       a report with plots (HTML, Markdown or JSON)\n"
+    "  data SUBCOMMAND   datasets: add, list, show, export, archive\n"
     "\n"
     "Every command takes --db PATH (default: $GENESIS_DB, else ./genesis.db)\n"
     "and --help.\n"
     "\n"
-    "exit status: 0 ok, 1 error, 2 usage, 3 invalid spec, 4 not found,\n"
+    "exit status: 0 ok, 1 error, 2 usage, 3 invalid spec or data file, 4 not found,\n"
     "             5 conflict (exists already / not in that state), 130 interrupted\n";
 
 int main(int argc, char **argv)
@@ -36,7 +39,9 @@ int main(int argc, char **argv)
         int (*fn)(int, char **);
     } cmds[] = {{"run", gn_cmd_run},         {"resume", gn_cmd_resume}, {"status", gn_cmd_status},
                 {"list", gn_cmd_list},       {"show", gn_cmd_show},     {"export", gn_cmd_export},
-                {"suggest", gn_cmd_suggest}, {"observe", gn_cmd_observe}};
+                {"suggest", gn_cmd_suggest}, {"observe", gn_cmd_observe},
+                {"analyse", gn_cmd_analyse}, {"report", gn_cmd_report},
+                {"data", gn_cmd_data}};
     size_t i;
 
     signal(SIGPIPE, SIG_IGN);
