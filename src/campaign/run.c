@@ -192,7 +192,9 @@ static gn_status run_load(run_state *rs, gn_err *err)
     if (st != GN_OK)
         goto out;
     for (i = 0; i < n_stale; i++) {
-        if (stale[i].pid > 0 && gn_exec_kill_stale(stale[i].pid, stale[i].pid_start))
+        /* a pid means something only on the host that recorded it */
+        if (stale[i].pid > 0 && gn_exec_host_is_local(stale[i].host) &&
+            gn_exec_kill_stale(stale[i].pid, stale[i].pid_start))
             emit(rs, "stopped a leftover runner (process group %lld) of experiment attempt %d",
                  (long long)stale[i].pid, stale[i].number);
     }
@@ -587,9 +589,13 @@ gn_status gn_campaign_run(gn_campaign *c, const gn_run_options *opts)
     st = gn_executor_new(&cfg, &rs.exec, err);
     if (st != GN_OK)
         goto out;
+    if (gn__mpi_job_size() > 1 && strcmp(c->spec->executor.kind, "mpi") != 0)
+        emit(&rs, "warning: started with %d MPI ranks but the executor is %s: ranks 1 to %d stay "
+                  "idle (set `executor: {kind: mpi}` in the spec)",
+             gn__mpi_job_size(), c->spec->executor.kind, gn__mpi_job_size() - 1);
     if (rs.completed + rs.failed < c->rec.budget)
-        emit(&rs, "campaign %s: %ld of %ld experiments done, running up to %ld at a time", c->rec.name,
-             rs.completed + rs.failed, c->rec.budget, cfg.slots);
+        emit(&rs, "campaign %s: %ld of %ld experiments done, running up to %zu at a time", c->rec.name,
+             rs.completed + rs.failed, c->rec.budget, gn_executor_free_slots(rs.exec));
     progress(&rs, 1);
 
     while (!c->stop_requests) {

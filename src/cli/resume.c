@@ -18,9 +18,12 @@ static const char help[] =
     "  --db PATH        database file (default: $GENESIS_DB, else ./genesis.db)\n"
     "  --grace SECONDS  after Ctrl-C, how long running experiments may finish (default 10)\n"
     "  --quiet          no progress or log lines\n"
-    "  -h, --help       this help\n";
+    "  -h, --help       this help\n"
+    "\n"
+    "Under `mpirun -n N` or `srun -n N` with `executor: {kind: mpi}` in the spec,\n"
+    "rank 0 runs the campaign and ranks 1 to N-1 run its experiments (docs/mpi.md).\n";
 
-int gn_cmd_resume(int argc, char **argv)
+static int resume_campaign(int argc, char **argv)
 {
     const char *db_path;
     double grace;
@@ -37,5 +40,26 @@ int gn_cmd_resume(int argc, char **argv)
     rc = gn_cli_run_campaign("resume", db, c, grace, quiet);
     gn_campaign_close(c);
     gn_db_close(db);
+    return rc;
+}
+
+/* Under mpirun / srun every rank runs this command: rank 0 continues the
+ * campaign (and alone opens the database), the other ranks are workers
+ * that rank 0 feeds (docs/mpi.md). */
+int gn_cmd_resume(int argc, char **argv)
+{
+    char msg[1024];
+    int rc, rank = gn_mpi_rank();
+    gn_status st;
+
+    if (rank != 0) {
+        st = gn_mpi_worker_run(msg, sizeof msg);
+        if (st != GN_OK)
+            fprintf(stderr, "genesis resume (MPI rank %d): %s\n", rank, msg);
+        gn_mpi_finalize();
+        return gn_cli_exit_code(st);
+    }
+    rc = resume_campaign(argc, argv);
+    gn_mpi_finalize();
     return rc;
 }

@@ -22,9 +22,12 @@ static const char help[] =
     "  --quiet          no progress or log lines\n"
     "  -h, --help       this help\n"
     "\n"
-    "Attempts run in <database>.runs/<campaign>/<experiment>/<attempt>/.\n";
+    "Attempts run in <database>.runs/<campaign>/<experiment>/<attempt>/.\n"
+    "\n"
+    "Under `mpirun -n N` or `srun -n N` with `executor: {kind: mpi}` in the spec,\n"
+    "rank 0 runs the campaign and ranks 1 to N-1 run its experiments (docs/mpi.md).\n";
 
-int gn_cmd_run(int argc, char **argv)
+static int run_campaign(int argc, char **argv)
 {
     const char *db_path;
     double grace;
@@ -48,5 +51,26 @@ int gn_cmd_run(int argc, char **argv)
     rc = gn_cli_run_campaign("run", db, c, grace, quiet);
     gn_campaign_close(c);
     gn_db_close(db);
+    return rc;
+}
+
+/* Under mpirun / srun every rank runs this command: rank 0 creates and runs the
+ * campaign (and alone opens the database), the other ranks are workers
+ * that rank 0 feeds (docs/mpi.md). */
+int gn_cmd_run(int argc, char **argv)
+{
+    char msg[1024];
+    int rc, rank = gn_mpi_rank();
+    gn_status st;
+
+    if (rank != 0) {
+        st = gn_mpi_worker_run(msg, sizeof msg);
+        if (st != GN_OK)
+            fprintf(stderr, "genesis run (MPI rank %d): %s\n", rank, msg);
+        gn_mpi_finalize();
+        return gn_cli_exit_code(st);
+    }
+    rc = run_campaign(argc, argv);
+    gn_mpi_finalize();
     return rc;
 }

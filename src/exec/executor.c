@@ -1,7 +1,9 @@
 /* exec/executor.c - the executor registry and its dispatch; see executor.h */
 #include "exec/executor.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 
@@ -10,9 +12,12 @@ struct gn_executor {
     void *state;
 };
 
-/* Back ends by name. mpi and slurm join this table. */
+/* Back ends by name. slurm joins this table. */
 static const gn_executor_type *const executor_types[] = {
     &gn_executor_local,
+#ifdef GN_HAVE_MPI
+    &gn_executor_mpi,
+#endif
 };
 
 #define N_EXECUTOR_TYPES (sizeof executor_types / sizeof executor_types[0])
@@ -45,9 +50,20 @@ gn_status gn_executor_new(const gn_exec_config *cfg, gn_executor **out, gn_err *
     for (i = 0; i < N_EXECUTOR_TYPES; i++)
         if (strcmp(executor_types[i]->name, kind) == 0)
             type = executor_types[i];
-    if (!type)
+    if (!type) {
+        char names[128];
+        size_t len = 0;
+        names[0] = '\0';
+        for (i = 0; i < N_EXECUTOR_TYPES && len < sizeof names; i++) {
+            int w = snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "",
+                             executor_types[i]->name);
+            if (w < 0)
+                break;
+            len += (size_t)w;
+        }
         return gn_err_set(err, GN_ERR_UNSUPPORTED,
-                          "executor '%s' is not available in this build (available: local)", kind);
+                          "executor '%s' is not available in this build (available: %s)", kind, names);
+    }
     e = gn_calloc(1, sizeof *e);
     if (!e)
         return gn_err_nomem(err);
@@ -84,4 +100,17 @@ void gn_executor_free(gn_executor *e)
         return;
     e->type->destroy(e->state);
     gn_free(e);
+}
+
+int gn_exec_host_is_local(const char *host)
+{
+    char here[256];
+    size_t len;
+    if (!host || !*host)
+        return 1;
+    if (gethostname(here, sizeof here) != 0)
+        return 0;
+    here[sizeof here - 1] = '\0';
+    len = strcspn(host, " ");
+    return strlen(here) == len && strncmp(here, host, len) == 0;
 }

@@ -4,9 +4,10 @@
  * An executor runs attempts (one try of one experiment) and reports each
  * finished attempt once. It owns no policy: the campaign decides what to
  * run, whether a failed attempt is retried, and what an outcome means (for
- * example that an objective is missing). Back ends are types in a table;
- * `local` (process pool + in-process library runner) is built in, `mpi`
- * and `slurm` plug in later through the same table.
+ * example that an objective is missing). Back ends are types in a table:
+ * `local` (process pool + in-process library runner) and, in builds with
+ * Open MPI, `mpi` (worker ranks each running a local executor); `slurm`
+ * plugs in later through the same table.
  *
  * The runner contract (docs/runner.md) is implemented by exec/runner.h for
  * process runners and exec/library.h for in-process runners.
@@ -120,6 +121,24 @@ void gn_executor_cancel_all(gn_executor *e, double grace);
 void gn_executor_free(gn_executor *e);
 
 extern const gn_executor_type gn_executor_local;
+#ifdef GN_HAVE_MPI
+/* Rank 0 of an MPI job hands attempts to worker ranks (exec/mpi.c,
+ * docs/mpi.md). Slots: (ranks - 1) x executor.slots_per_rank, or
+ * budget.parallel when that is given and smaller. The started record of an
+ * attempt names the worker ("node7 rank 3") and has pid 0: the runner's
+ * process lives on the worker, out of reach of gn_exec_kill_stale. */
+extern const gn_executor_type gn_executor_mpi;
+#endif
+
+/* Size of the MPI job this process belongs to once gn_mpi_rank has
+ * initialised MPI; 1 otherwise (and in builds without MPI). */
+int gn__mpi_job_size(void);
+
+/* 1 when `host`, as recorded with an attempt (a host name, for MPI workers
+ * followed by " rank N"), names this machine, or is NULL or empty (records
+ * without a host). Resume only kills leftover runners on this machine: a
+ * pid recorded on another host means nothing here. */
+int gn_exec_host_is_local(const char *host);
 
 /* Kills the process group `pid` if a process with that pid still exists and
  * started at `pid_start` (so a reused pid is never hit). Used on resume to
