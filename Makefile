@@ -5,6 +5,9 @@
 #               under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make build  just build (into build/)
 #   make fuzz   build the libFuzzer targets with clang and fuzz the spec reader
+#   make bench  the planner benchmark against Optuna TPE and a scikit-learn GP-EI
+#               loop, and the suggestion-speed benchmark (bench/README.md);
+#               `make bench-quick` is a smoke run
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -12,7 +15,7 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 120
 
-.PHONY: all deps build demo test test-fast test-asan fuzz clean
+.PHONY: all deps build demo test test-fast test-asan fuzz bench bench-quick clean
 
 all: build
 
@@ -50,6 +53,14 @@ fuzz:
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_spec
 	mkdir -p $(FUZZ_BUILD)/corpus && cp tests/fuzz/corpus/spec/* $(FUZZ_BUILD)/corpus/
 	$(FUZZ_BUILD)/tests/fuzz/fuzz_spec -max_total_time=$(FUZZ_SECONDS) $(FUZZ_BUILD)/corpus
+
+bench: build
+	@scripts/install-deps --bench
+	bench/run --build $(BUILD)
+
+bench-quick: build
+	@scripts/install-deps --bench
+	bench/run --quick --build $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
