@@ -192,7 +192,8 @@ GN_API void gn_campaign_request_stop(gn_campaign *c);
  * GN_ERR_INVALID for another format. */
 GN_API gn_status gn_campaign_export(gn_campaign *c, const char *format, FILE *out);
 /* The campaign summary as JSON text (name, state, budget, counts, best,
- * spec); free with gn_string_free. */
+ * spec, and "prior": how many rows of the spec's `prior:` dataset were
+ * told to the planner, 0 without one); free with gn_string_free. */
 GN_API gn_status gn_campaign_summary_json(gn_campaign *c, char **json);
 /* One experiment as JSON (as in the export, plus its attempts with exit
  * status, timings, host and output tails); free with gn_string_free. */

@@ -57,6 +57,7 @@ void gn_campaign_close(gn_campaign *c)
     if (!c)
         return;
     gn_planner_free(c->planner);
+    gn__lookup_free(c->lookup);
     gn_spec_free(c->spec);
     gn_campaign_rec_free(&c->rec);
     gn_free(c->told);
@@ -68,10 +69,21 @@ void gn_campaign_close(gn_campaign *c)
 static gn_status campaign_init_planner(gn_campaign *c, gn_err *err)
 {
     gn_status st;
+    /* a warm start is the initial design: without planner.initial, bo
+     * models the prior from its first proposal but one (docs/spec.md) */
+    if (c->spec->prior_dataset && c->spec->planner.initial == 0 &&
+        !strcmp(c->spec->planner.strategy, "bo"))
+        c->spec->planner.initial = 1;
     gn_space_init(&c->space, c->spec);
     st = gn_planner_new(&c->space, c->rec.seed, &c->planner, err);
     if (st == GN_OK && c->spec->candidates)
         st = gn__campaign_load_candidates(c, err);
+    if (st == GN_OK)
+        st = gn__campaign_load_dataset_pool(c, err);
+    if (st == GN_OK)
+        st = gn__campaign_load_lookup(c, err);
+    if (st == GN_OK)
+        st = gn__campaign_load_prior(c, err);
     return st;
 }
 

@@ -27,9 +27,8 @@ static char *candidates_path(const gn_spec *spec)
     return gn_asprintf("%s/%s", spec->base_dir, spec->candidates);
 }
 
-/* Reads cell `text` of parameter p into *v, or explains why not. */
-static gn_status read_cell(const gn_param *p, const char *text, const char *file, long long row,
-                           gn_err *err, double *v)
+gn_status gn__campaign_read_cell(const gn_param *p, const char *text, const char *file,
+                                 long long row, const char *colname, gn_err *err, double *v)
 {
     char *end;
     size_t k;
@@ -41,19 +40,19 @@ static gn_status read_cell(const gn_param *p, const char *text, const char *file
                 return GN_OK;
             }
         return gn_err_set(err, GN_ERR_DATA, "%s: row %lld, column '%s': '%.64s' is not one of the values of '%s'",
-                          file, row, p->name, text, p->name);
+                          file, row, colname, text, p->name);
     }
     errno = 0;
     *v = strtod(text, &end);
     if (end == text || *end || errno == ERANGE || !isfinite(*v))
         return gn_err_set(err, GN_ERR_DATA, "%s: row %lld, column '%s': '%.64s' is not a finite number", file,
-                          row, p->name, text);
+                          row, colname, text);
     if (p->type == GN_PARAM_INT && *v != floor(*v))
         return gn_err_set(err, GN_ERR_DATA, "%s: row %lld, column '%s': %g is not a whole number", file, row,
-                          p->name, *v);
+                          colname, *v);
     if (*v < p->low || *v > p->high)
         return gn_err_set(err, GN_ERR_DATA, "%s: row %lld, column '%s': %g is outside [%g, %g]", file, row,
-                          p->name, *v, p->low, p->high);
+                          colname, *v, p->low, p->high);
     return GN_OK;
 }
 
@@ -127,7 +126,8 @@ gn_status gn__campaign_load_candidates(gn_campaign *c, gn_err *err)
                                 row, n_fields, spec->params[i].name);
                 goto out;
             }
-            st = read_cell(&spec->params[i], gn_csv_field(csv, col[i], NULL), path, row, err, &X[n * d + i]);
+            st = gn__campaign_read_cell(&spec->params[i], gn_csv_field(csv, col[i], NULL), path, row,
+                                        spec->params[i].name, err, &X[n * d + i]);
             if (st != GN_OK)
                 goto out;
         }
@@ -142,18 +142,85 @@ gn_status gn__campaign_load_candidates(gn_campaign *c, gn_err *err)
         st = gn_err_set(err, GN_ERR_DATA, "%s: no candidate rows below the header", path);
         goto out;
     }
-    if ((long)n < spec->budget.experiments) {
-        st = gn_err_set(err, GN_ERR_SPEC,
-                        "budget.experiments (%ld) is larger than the %zu candidates in %s: every "
-                        "candidate is run at most once",
-                        spec->budget.experiments, n, path);
-        goto out;
-    }
-    st = gn_planner_set_candidates(c->planner, X, n, err);
+    st = gn__campaign_set_pool(c, X, n, path, err);
 out:
     gn_csv_free(csv);
     gn_free(X);
     gn_free(col);
     gn_free(path);
     return st;
+}
+
+/* qsort has no context argument: the points and their dimension for
+ * index_cmp. Campaigns are created from one thread at a time. */
+static const double *pool_X;
+static size_t pool_dim;
+
+static int point_cmp(const double *x, const double *y)
+{
+    size_t i;
+    for (i = 0; i < pool_dim; i++)
+        if (x[i] != y[i])
+            return x[i] < y[i] ? -1 : 1;
+    return 0;
+}
+
+/* By point, then by index (so the first of equal points comes first). */
+static int index_cmp(const void *a, const void *b)
+{
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    int r = point_cmp(pool_X + i * pool_dim, pool_X + j * pool_dim);
+    return r ? r : (i < j ? -1 : i > j);
+}
+
+/* Keeps the first of each group of equal points, in their order. Returns
+ * (size_t)-1 when out of memory. */
+size_t gn__campaign_points_unique(double *X, size_t n, size_t d)
+{
+    size_t *idx, i, k = 0;
+    unsigned char *drop;
+
+    if (n < 2 || d == 0)
+        return n < 2 ? n : 1;
+    idx = gn_calloc(n, sizeof *idx);
+    drop = gn_calloc(n, 1);
+    if (!idx || !drop) {
+        gn_free(idx);
+        gn_free(drop);
+        return (size_t)-1;
+    }
+    for (i = 0; i < n; i++)
+        idx[i] = i;
+    pool_X = X;
+    pool_dim = d;
+    qsort(idx, n, sizeof *idx, index_cmp);
+    for (i = 1; i < n; i++)
+        if (point_cmp(X + idx[i - 1] * d, X + idx[i] * d) == 0)
+            drop[idx[i]] = 1;
+    for (i = 0; i < n; i++) {
+        if (drop[i])
+            continue;
+        if (k != i)
+            memmove(X + k * d, X + i * d, d * sizeof *X);
+        k++;
+    }
+    gn_free(idx);
+    gn_free(drop);
+    return k;
+}
+
+gn_status gn__campaign_set_pool(gn_campaign *c, double *X, size_t n, const char *where, gn_err *err)
+{
+    const gn_spec *spec = c->spec;
+    size_t d = spec->n_params;
+
+    n = gn__campaign_points_unique(X, n, d);
+    if (n == (size_t)-1)
+        return gn_err_nomem(err);
+    if ((long)n < spec->budget.experiments)
+        return gn_err_set(err, GN_ERR_SPEC,
+                          "budget.experiments (%ld) is larger than the %zu distinct candidates in "
+                          "%s: every candidate is run at most once",
+                          spec->budget.experiments, n, where);
+    return gn_planner_set_candidates(c->planner, X, n, err);
 }

@@ -132,6 +132,11 @@ gn_status gn_campaign_summary_json(gn_campaign *c, char **json)
     o = campaign_object(c, 1, &c->err);
     if (!o)
         return c->err.status ? c->err.status : gn_err_nomem(&c->err);
+    /* rows of the spec's `prior:` dataset told to the planner (0: none) */
+    if (json_object_set_new(o, "prior", json_integer((json_int_t)c->n_prior)) != 0) {
+        json_decref(o);
+        return gn_err_nomem(&c->err);
+    }
     st = dump_new(o, json, &c->err);
     json_decref(o);
     return st;

@@ -12,6 +12,7 @@
 
 #include "core/err.h"
 #include "genesis/campaign.h"
+#include "genesis/runner.h"
 #include "plan/planner.h"
 #include "plan/space.h"
 #include "spec/spec.h"
@@ -22,6 +23,8 @@ struct gn_db {
     char *path;
     gn_err err;
 };
+
+typedef struct gn__lookup gn__lookup;
 
 struct gn_campaign {
     gn_db *db;              /* borrowed */
@@ -38,6 +41,8 @@ struct gn_campaign {
     int64_t *handed;
     size_t n_handed, handed_cap;
     volatile sig_atomic_t stop_requests;
+    gn__lookup *lookup;     /* runner: {lookup: ...}, or NULL */
+    size_t n_prior;         /* rows of `prior:` told to the planner */
 };
 
 /* Parses an experiment's JSON params into x (space dim values). */
@@ -68,6 +73,35 @@ int gn__campaign_feasible_outcome(const gn_campaign *c, const char *outcome_json
 /* Reads the spec's candidates file (when it has one) and hands the points
  * to the planner as its search space. Errors name file, row and column. */
 gn_status gn__campaign_load_candidates(gn_campaign *c, gn_err *err);
+
+/* Reads cell `text` of parameter p into *v (choice: the index of the
+ * value), or explains why not, naming `where` (a file or a dataset), the
+ * row and the column `colname`. */
+gn_status gn__campaign_read_cell(const gn_param *p, const char *text, const char *where,
+                                 long long row, const char *colname, gn_err *err, double *v);
+
+/* Hands points X (n x dim, may hold repeats: they are merged, which
+ * reorders X) to the planner as its candidate pool, after checking the
+ * budget against their number; `where` names their origin in messages. */
+gn_status gn__campaign_set_pool(gn_campaign *c, double *X, size_t n, const char *where,
+                                gn_err *err);
+
+/* Drops repeated points of X (n points of d values; the first of each
+ * stays, in order); returns how many remain, (size_t)-1 when out of
+ * memory. */
+size_t gn__campaign_points_unique(double *X, size_t n, size_t d);
+
+/* campaign/dataset.c: the spec's `candidates: {dataset: ...}` pool (from
+ * c->db's store), the lookup runner's table (c->lookup, with the
+ * objectives checked against its columns) and the `prior:` rows told to
+ * the planner (c->n_prior). Each is a no-op when the spec has none. */
+gn_status gn__campaign_load_dataset_pool(gn_campaign *c, gn_err *err);
+gn_status gn__campaign_load_lookup(gn_campaign *c, gn_err *err);
+gn_status gn__campaign_load_prior(gn_campaign *c, gn_err *err);
+void gn__lookup_free(gn__lookup *l);
+/* The lookup runner (an exec builtin): ctx is a gn__lookup. Thread-safe:
+ * it only reads the table. */
+int gn__lookup_run(void *ctx, const gn_runner_input *in, gn_runner_output *out);
 
 /* The default run folder for the campaign: "<db path>.runs/<name>" (new
  * string, or NULL when out of memory). */

@@ -293,7 +293,7 @@ static gn_status run_start_one(run_state *rs, gn_err *err)
     a.experiment_id = it->rec.id;
     a.number = task.attempt;
     a.status = GN_ATT_RUNNING;
-    a.runner = rs->c->spec->runner.kind == GN_RUNNER_LIBRARY ? "library" : "command";
+    a.runner = rs->c->spec->runner.kind == GN_RUNNER_COMMAND ? "command" : "library";
     a.host = it->started.host;
     a.pid = it->started.pid;
     a.pid_start = it->started.pid_start;
@@ -378,7 +378,7 @@ static gn_status run_finish(run_state *rs, gn_exec_result *res, size_t n, gn_err
         a->experiment_id = it->rec.id;
         a->number = it->attempt;
         a->status = res[i].status;
-        a->runner = c->spec->runner.kind == GN_RUNNER_LIBRARY ? "library" : "command";
+        a->runner = c->spec->runner.kind == GN_RUNNER_COMMAND ? "command" : "library";
         a->host = it->started.host;
         a->pid = it->started.pid;
         a->pid_start = it->started.pid_start;
@@ -578,6 +578,16 @@ gn_status gn_campaign_run(gn_campaign *c, const gn_run_options *opts)
     }
     memset(&cfg, 0, sizeof cfg);
     cfg.spec = c->spec;
+    if (c->lookup) {
+        if (c->spec->executor.kind && strcmp(c->spec->executor.kind, "local") != 0) {
+            st = gn_err_set(err, GN_ERR_UNSUPPORTED,
+                            "runner.lookup runs in this process: use the local executor, not %s",
+                            c->spec->executor.kind);
+            goto out;
+        }
+        cfg.builtin = gn__lookup_run;
+        cfg.builtin_ctx = c->lookup;
+    }
     cfg.campaign = c->rec.name;
     cfg.work_root = workdir;
     cfg.slots = c->spec->budget.parallel > 0 ? c->spec->budget.parallel : sysconf(_SC_NPROCESSORS_ONLN);

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "genesis/runner.h"
 #include "spec/spec.h"
 #include "store/store.h"
 
@@ -59,9 +60,15 @@ typedef struct gn_exec_result {
 
 void gn_exec_result_destroy(gn_exec_result *r);
 
+/* A built-in in-process runner (runner kind LOOKUP): called like a
+ * gn_runner_fn on worker threads, with the context given in the config. */
+typedef int (*gn_exec_builtin_fn)(void *ctx, const gn_runner_input *in, gn_runner_output *out);
+
 /* What an executor needs from the campaign. Borrowed, outlives the executor. */
 typedef struct gn_exec_config {
     const gn_spec *spec;       /* runner, budget.parallel, executor block */
+    gn_exec_builtin_fn builtin; /* runner kind LOOKUP: the function (local executor only) */
+    void *builtin_ctx;          /* its context, borrowed; read from several threads */
     const char *campaign;      /* $GENESIS_CAMPAIGN */
     const char *work_root;     /* attempts run in work_root/<number>/<attempt>/ (created) */
     long slots;                /* parallel attempts; >= 1 */

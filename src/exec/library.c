@@ -43,6 +43,8 @@ struct gn_lib {
     const gn_spec *spec;      /* borrowed: outlives the executor */
     void *handle;
     gn_runner_fn fn;
+    gn_exec_builtin_fn builtin; /* instead of fn, when set */
+    void *builtin_ctx;
     char *shown;              /* the library as written in the spec */
     char *function;
     pthread_mutex_t mu;
@@ -159,7 +161,8 @@ static void *worker_main(void *arg)
 
         job->started = gn_time_wall();
         t0 = gn_time_mono();
-        rc = lib->fn(&job->in, &job->out);
+        rc = lib->builtin ? lib->builtin(lib->builtin_ctx, &job->in, &job->out)
+                          : lib->fn(&job->in, &job->out);
         job->duration = gn_time_mono() - t0;
         job->finished = gn_time_wall();
 
@@ -190,20 +193,14 @@ static int spawn_worker(gn_lib *lib)
     return 0;
 }
 
-gn_status gn__lib_new(const gn_spec *spec, long slots, gn_lib **out, gn_err *err)
+/* The pool without a function: threads array, names, wake pipe. */
+static gn_status lib_alloc(const gn_spec *spec, long slots, const char *shown, const char *function,
+                           gn_lib **out, gn_err *err)
 {
-    const gn_runner_spec *rs = &spec->runner;
-    const char *base = spec->base_dir && *spec->base_dir ? spec->base_dir : ".";
-    char *path = NULL;
-    const char *why;
-    void *sym;
     int pipefd[2];
-    gn_lib *lib = NULL;
-    gn_status st = GN_OK;
+    gn_lib *lib;
 
     *out = NULL;
-    if (!rs->library || !*rs->library)
-        return gn_err_set(err, GN_ERR_SPEC, "the runner has no library");
     if (slots < 1)
         return gn_err_set(err, GN_ERR_INVALID, "slots must be >= 1 (got %ld)", slots);
     lib = gn_calloc(1, sizeof *lib);
@@ -222,20 +219,60 @@ gn_status gn__lib_new(const gn_spec *spec, long slots, gn_lib **out, gn_err *err
     lib->spec = spec;
     lib->max_threads = (size_t)slots;
     lib->threads = gn_calloc(lib->max_threads, sizeof *lib->threads);
-    lib->shown = gn_strdup(rs->library);
-    lib->function = gn_strdup(rs->function && *rs->function ? rs->function : "evaluate");
+    lib->shown = gn_strdup(shown);
+    lib->function = gn_strdup(function);
+    *out = lib;
+    if (!lib->threads || !lib->shown || !lib->function)
+        return gn_err_nomem(err);
+    if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) != 0)
+        return gn_err_set(err, GN_ERR_IO, "cannot create a pipe: %s", strerror(errno));
+    lib->wake_r = pipefd[0];
+    lib->wake_w = pipefd[1];
+    return GN_OK;
+}
+
+gn_status gn__lib_new_builtin(const gn_spec *spec, long slots, gn_exec_builtin_fn fn, void *ctx,
+                              const char *shown, gn_lib **out, gn_err *err)
+{
+    gn_lib *lib = NULL;
+    gn_status st;
+
+    *out = NULL;
+    if (!fn)
+        return gn_err_set(err, GN_ERR_INVALID, "no built-in runner function");
+    st = lib_alloc(spec, slots, shown, shown, &lib, err);
+    if (st != GN_OK) {
+        gn__lib_free(lib);
+        return st;
+    }
+    lib->builtin = fn;
+    lib->builtin_ctx = ctx;
+    *out = lib;
+    return GN_OK;
+}
+
+gn_status gn__lib_new(const gn_spec *spec, long slots, gn_lib **out, gn_err *err)
+{
+    const gn_runner_spec *rs = &spec->runner;
+    const char *base = spec->base_dir && *spec->base_dir ? spec->base_dir : ".";
+    char *path = NULL;
+    const char *why;
+    void *sym;
+    gn_lib *lib = NULL;
+    gn_status st = GN_OK;
+
+    *out = NULL;
+    if (!rs->library || !*rs->library)
+        return gn_err_set(err, GN_ERR_SPEC, "the runner has no library");
+    st = lib_alloc(spec, slots, rs->library,
+                   rs->function && *rs->function ? rs->function : "evaluate", &lib, err);
+    if (st != GN_OK)
+        goto fail;
     path = rs->library[0] == '/' ? gn_strdup(rs->library) : gn_asprintf("%s/%s", base, rs->library);
-    if (!lib->threads || !lib->shown || !lib->function || !path) {
+    if (!path) {
         st = gn_err_nomem(err);
         goto fail;
     }
-    if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) != 0) {
-        st = gn_err_set(err, GN_ERR_IO, "cannot create a pipe: %s", strerror(errno));
-        goto fail;
-    }
-    lib->wake_r = pipefd[0];
-    lib->wake_w = pipefd[1];
-
     dlerror();
     lib->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!lib->handle) {

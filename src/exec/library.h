@@ -47,6 +47,11 @@ typedef struct gn_lib_job gn_lib_job;
  * `slots` bounds the worker threads. */
 gn_status gn__lib_new(const gn_spec *spec, long slots, gn_lib **out, gn_err *err);
 
+/* The same pool around a built-in function (no library is loaded): fn is
+ * called with ctx on the worker threads; `shown` names it in messages. */
+gn_status gn__lib_new_builtin(const gn_spec *spec, long slots, gn_exec_builtin_fn fn, void *ctx,
+                              const char *shown, gn_lib **out, gn_err *err);
+
 /* The read end of the wake pipe (for poll) and a non-blocking drain of it. */
 int gn__lib_wake_fd(const gn_lib *lib);
 void gn__lib_wake_drain(gn_lib *lib);

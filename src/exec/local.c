@@ -64,7 +64,10 @@ static gn_status local_create(const gn_exec_config *cfg, void **state, gn_err *e
         return gn_err_set(err, GN_ERR_INVALID, "local executor: no work directory root");
     if (spec->runner.kind == GN_RUNNER_COMMAND && spec->runner.n_command == 0)
         return gn_err_set(err, GN_ERR_SPEC, "runner.command is empty");
-    if (spec->runner.kind != GN_RUNNER_COMMAND && spec->runner.kind != GN_RUNNER_LIBRARY)
+    if (spec->runner.kind == GN_RUNNER_LOOKUP && !cfg->builtin)
+        return gn_err_set(err, GN_ERR_SPEC, "runner.lookup: the dataset table was not loaded");
+    if (spec->runner.kind != GN_RUNNER_COMMAND && spec->runner.kind != GN_RUNNER_LIBRARY &&
+        spec->runner.kind != GN_RUNNER_LOOKUP)
         return gn_err_set(err, GN_ERR_SPEC,
                           "campaign '%s' has no runner: there is nothing for an executor to run",
                           spec->name ? spec->name : "?");
@@ -84,6 +87,11 @@ static gn_status local_create(const gn_exec_config *cfg, void **state, gn_err *e
     s->host[sizeof s->host - 1] = '\0';
     if (spec->runner.kind == GN_RUNNER_LIBRARY) {
         st = gn__lib_new(spec, cfg->slots, &s->lib, err);
+        if (st != GN_OK)
+            goto fail;
+    } else if (spec->runner.kind == GN_RUNNER_LOOKUP) {
+        st = gn__lib_new_builtin(spec, cfg->slots, cfg->builtin, cfg->builtin_ctx, "lookup", &s->lib,
+                                 err);
         if (st != GN_OK)
             goto fail;
     }

@@ -44,7 +44,16 @@ void gn_spec_free(gn_spec *spec)
     gn_free(spec->runner.command);
     gn_free(spec->runner.library);
     gn_free(spec->runner.function);
+    gn_free(spec->runner.lookup);
     gn_free(spec->candidates);
+    gn_free(spec->candidates_dataset);
+    gn_free(spec->prior_dataset);
+    for (i = 0; i < spec->n_prior_map; i++) {
+        gn_free(spec->prior_names[i]);
+        gn_free(spec->prior_cols[i]);
+    }
+    gn_free(spec->prior_names);
+    gn_free(spec->prior_cols);
     gn_free(spec->planner.strategy);
     gn_free(spec->planner.acquisition);
     gn_free(spec->planner.trust_region);

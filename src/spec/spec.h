@@ -63,7 +63,14 @@ typedef struct gn_linear_constraint {
     double rhs;
 } gn_linear_constraint;
 
-typedef enum { GN_RUNNER_NONE = 0, GN_RUNNER_COMMAND = 1, GN_RUNNER_LIBRARY = 2 } gn_runner_kind;
+/* LOOKUP: a built-in in-process runner that answers with the measured
+ * values of the matching row of a stored dataset (campaign/lookup.c). */
+typedef enum {
+    GN_RUNNER_NONE = 0,
+    GN_RUNNER_COMMAND = 1,
+    GN_RUNNER_LIBRARY = 2,
+    GN_RUNNER_LOOKUP = 3
+} gn_runner_kind;
 
 typedef struct gn_runner_spec {
     gn_runner_kind kind;      /* NONE: the spec has no runner (manual lab) */
@@ -71,6 +78,8 @@ typedef struct gn_runner_spec {
     size_t n_command;
     char *library;            /* LIBRARY: path to the .so (relative to the spec's folder) */
     char *function;           /* LIBRARY: symbol name, default "evaluate" */
+    char *lookup;             /* LOOKUP: dataset name */
+    int64_t lookup_version;   /* LOOKUP: dataset version; 0 = the latest */
     double timeout;           /* seconds; 0 = none (default 0) */
     int retries;              /* extra attempts after a failure (default 0) */
     double kill_grace;        /* seconds between SIGTERM and SIGKILL (default 5) */
@@ -123,6 +132,19 @@ typedef struct gn_spec {
      * names the parameters (resolved against base_dir), or NULL. Only
      * strategy bo chooses from a pool. */
     char *candidates;
+    /* Or the rows of a stored dataset (`candidates: {dataset, version}`):
+     * name, and version (0 = the latest). NULL when not given. */
+    char *candidates_dataset;
+    int64_t candidates_version;
+    /* `prior:` a stored dataset whose rows are told to the planner before
+     * the first ask (NULL: none). prior_map[i] / prior_col[i]: the spec
+     * name (parameter or outcome) read from dataset column prior_col[i];
+     * names not listed read the column of the same name. */
+    char *prior_dataset;
+    int64_t prior_version;
+    char **prior_names;
+    char **prior_cols;
+    size_t n_prior_map;
 } gn_spec;
 
 /* Reads and validates the spec file at `path`. On success *out is a new

@@ -904,13 +904,53 @@ static int is_c_symbol(const char *s)
     return 1;
 }
 
+/* A dataset name at node n (letters, digits, '.', '_', '-'; 1 to 128; not
+ * starting with '.' or '-'), as the data module names datasets. */
+static gn_status get_dataset_name(vctx *c, const gn__node *n, char **out)
+{
+    size_t i;
+    gn_status st = get_string(c, n, out);
+    if (st)
+        return st;
+    for (i = 0; (*out)[i]; i++) {
+        int ch = (unsigned char)(*out)[i];
+        if (!(isalnum(ch) || ch == '_' || ((ch == '.' || ch == '-') && i > 0)))
+            break;
+    }
+    if (i == 0 || (*out)[i] || i > 128)
+        return verr(c, n, GN_ERR_SPEC,
+                    "expected a dataset name (letters, digits, '.', '_', '-'; at most 128), got %s",
+                    describe(n, (char[96]){0}, 96));
+    return GN_OK;
+}
+
+/* An optional dataset `version` key of map: 1 or more (0 when absent). */
+static gn_status get_dataset_version(vctx *c, const gn__node *map, int64_t *out)
+{
+    const gn__node *n = map_get(map, "version");
+    long long v = 0;
+    size_t mark;
+    gn_status st = GN_OK;
+
+    *out = 0;
+    if (!n)
+        return GN_OK;
+    mark = push_key(c, "version", 7);
+    st = get_int(c, n, 1, INT64_MAX, NULL, &v);
+    pop(c, mark);
+    *out = (int64_t)v;
+    return st;
+}
+
 static gn_status runner_read(vctx *c, const gn__node *root)
 {
-    static const char *const keys[] = {"command", "library", "function", "timeout", "retries",
-                                       "kill_grace"};
-    const gn__node *map = map_get(root, "runner"), *cmd, *lib, *fn, *n;
+    static const char *const keys[] = {"command", "library", "function", "lookup", "version",
+                                       "timeout", "retries", "kill_grace"};
+    static const char *const kinds[] = {"command", "library", "lookup"};
+    const gn__node *map = map_get(root, "runner"), *cmd, *lib, *fn, *look, *n;
+    const gn__node *first = NULL, *second = NULL;
     gn_runner_spec *r = &c->spec->runner;
-    size_t mark;
+    size_t mark, i;
     long long v;
     gn_status st;
 
@@ -924,19 +964,42 @@ static gn_status runner_read(vctx *c, const gn__node *root)
     cmd = map_get(map, "command");
     lib = map_get(map, "library");
     fn = map_get(map, "function");
-    if (cmd && lib) {
-        const gn__node *second = map_key(map, "command");
-        const gn__node *k2 = map_key(map, "library");
-        const char *which = k2->index > second->index ? "library" : "command";
-        size_t m2 = push_key(c, which, strlen(which));
-        st = verr(c, k2->index > second->index ? k2 : second, GN_ERR_SPEC,
-                  "give either 'command' or 'library', not both");
+    look = map_get(map, "lookup");
+    /* exactly one kind: the later of two is the one reported */
+    for (i = 0; i < 3; i++) {
+        const gn__node *k = map_key(map, kinds[i]);
+        if (!k)
+            continue;
+        if (!first || k->index < first->index) {
+            second = first;
+            first = k;
+        } else if (!second || k->index < second->index) {
+            second = k;
+        }
+    }
+    if (second) {
+        size_t m2 = push_key(c, second->text, second->len);
+        st = verr(c, second, GN_ERR_SPEC,
+                  "give one of 'command', 'library' or 'lookup', not several");
         pop(c, m2);
         goto out;
     }
-    if (!cmd && !lib) {
+    if (!first) {
         st = verr(c, map, GN_ERR_SPEC,
-                  "needs 'command' (a program to run) or 'library' (a shared library)");
+                  "needs 'command' (a program to run), 'library' (a shared library) or 'lookup' "
+                  "(a dataset)");
+        goto out;
+    }
+    if (fn && !lib) {
+        size_t m2 = push_key(c, "function", 8);
+        st = verr(c, map_key(map, "function"), GN_ERR_SPEC, "only allowed with 'library'");
+        pop(c, m2);
+        goto out;
+    }
+    if (map_get(map, "version") && !look) {
+        size_t m2 = push_key(c, "version", 7);
+        st = verr(c, map_key(map, "version"), GN_ERR_SPEC, "only allowed with 'lookup'");
+        pop(c, m2);
         goto out;
     }
     if (cmd) {
@@ -944,13 +1007,15 @@ static gn_status runner_read(vctx *c, const gn__node *root)
         st = runner_command(c, cmd, r);
         if (st)
             goto out;
-        if (fn) {
-            size_t m2 = push_key(c, "function", 8);
-            st = verr(c, map_key(map, "function"), GN_ERR_SPEC,
-                      "only allowed with 'library'");
-            pop(c, m2);
+    } else if (look) {
+        size_t m2 = push_key(c, "lookup", 6);
+        r->kind = GN_RUNNER_LOOKUP;
+        st = get_dataset_name(c, look, &r->lookup);
+        pop(c, m2);
+        if (!st)
+            st = get_dataset_version(c, map, &r->lookup_version);
+        if (st)
             goto out;
-        }
     } else {
         size_t m2 = push_key(c, "library", 7);
         r->kind = GN_RUNNER_LIBRARY;
@@ -1217,12 +1282,111 @@ out:
     return st;
 }
 
+/* ---- candidates and prior ----------------------------------------------------------- */
+
+/* `candidates:` a CSV path (string) or {dataset: NAME, version: V}. */
+static gn_status candidates_read(vctx *c, const gn__node *n)
+{
+    static const char *const keys[] = {"dataset", "version"};
+    gn_spec *spec = c->spec;
+    size_t mark = push_key(c, "candidates", 10), m2;
+    const gn__node *d;
+    gn_status st;
+
+    if (n->kind == GN__NODE_MAP) {
+        st = check_map(c, n, keys, sizeof keys / sizeof *keys);
+        if (st)
+            goto out;
+        if (!(d = map_get(n, "dataset"))) {
+            st = missing(c, n, "dataset");
+            goto out;
+        }
+        m2 = push_key(c, "dataset", 7);
+        st = get_dataset_name(c, d, &spec->candidates_dataset);
+        pop(c, m2);
+        if (!st)
+            st = get_dataset_version(c, n, &spec->candidates_version);
+    } else {
+        st = get_string(c, n, &spec->candidates);
+        if (!st && spec->candidates[0] == '\0')
+            st = verr(c, n, GN_ERR_SPEC,
+                      "expected the path of a CSV file of candidate points, or {dataset: NAME}");
+    }
+    if (!st && strcmp(spec->planner.strategy, "bo") != 0)
+        st = verr(c, n, GN_ERR_SPEC,
+                  "only strategy bo chooses from a candidate pool (this planner is %s)",
+                  spec->planner.strategy);
+out:
+    pop(c, mark);
+    return st;
+}
+
+/* `prior: {dataset: NAME, version: V, columns: {name: column, ...}}`. */
+static gn_status prior_read(vctx *c, const gn__node *n)
+{
+    static const char *const keys[] = {"dataset", "version", "columns"};
+    gn_spec *spec = c->spec;
+    size_t mark = push_key(c, "prior", 5), m2, m3, i;
+    const gn__node *d, *cols;
+    gn_status st;
+
+    st = check_map(c, n, keys, sizeof keys / sizeof *keys);
+    if (st)
+        goto out;
+    if (!(d = map_get(n, "dataset"))) {
+        st = missing(c, n, "dataset");
+        goto out;
+    }
+    m2 = push_key(c, "dataset", 7);
+    st = get_dataset_name(c, d, &spec->prior_dataset);
+    pop(c, m2);
+    if (!st)
+        st = get_dataset_version(c, n, &spec->prior_version);
+    if (st || !(cols = map_get(n, "columns")))
+        goto out;
+    m2 = push_key(c, "columns", 7);
+    if (cols->kind != GN__NODE_MAP) {
+        st = verr(c, cols, GN_ERR_SPEC, "expected a mapping {name: column, ...}, got %s",
+                  describe(cols, (char[96]){0}, 96));
+        goto out2;
+    }
+    spec->prior_names = gn_calloc(cols->n ? cols->n : 1, sizeof *spec->prior_names);
+    spec->prior_cols = gn_calloc(cols->n ? cols->n : 1, sizeof *spec->prior_cols);
+    if (!spec->prior_names || !spec->prior_cols) {
+        st = gn_err_nomem(c->err);
+        goto out2;
+    }
+    for (i = 0; i < cols->n && !st; i++) {
+        const gn__node *k = cols->items[2 * i], *v = cols->items[2 * i + 1];
+        m3 = push_key(c, k->text, k->len);
+        spec->prior_names[i] = gn_strndup(k->text, k->len);
+        spec->n_prior_map = i + 1;
+        if (!spec->prior_names[i])
+            st = gn_err_nomem(c->err);
+        else if (gn_spec_param_index(spec, spec->prior_names[i]) < 0 &&
+                 gn_spec_objective_index(spec, spec->prior_names[i]) < 0 &&
+                 gn_spec_outcome_constraint_index(spec, spec->prior_names[i]) < 0)
+            st = verr(c, k, GN_ERR_SPEC,
+                      "not a parameter, objective or outcome constraint of this spec");
+        if (!st)
+            st = get_string(c, v, &spec->prior_cols[i]);
+        if (!st && !spec->prior_cols[i][0])
+            st = verr(c, v, GN_ERR_SPEC, "expected a column name, got ''");
+        pop(c, m3);
+    }
+out2:
+    pop(c, m2);
+out:
+    pop(c, mark);
+    return st;
+}
+
 gn_status gn__spec_validate(const gn__node *root, gn_spec *spec, gn_err *err)
 {
     static const char *const keys[] = {"name",       "description",         "parameters",
                                        "constraints", "objectives",          "outcome_constraints",
                                        "runner",      "planner",             "budget",
-                                       "executor",   "candidates"};
+                                       "executor",   "candidates",          "prior"};
     vctx c;
     const gn__node *n;
     gn_status st;
@@ -1259,16 +1423,9 @@ gn_status gn__spec_validate(const gn__node *root, gn_spec *spec, gn_err *err)
         st = budget_read(&c, root);
     if (!st)
         st = executor_read(&c, root);
-    if (!st && (n = map_get(root, "candidates")) != NULL) {
-        size_t mark = push_key(&c, "candidates", 10);
-        st = get_string(&c, n, &spec->candidates);
-        if (!st && spec->candidates[0] == '\0')
-            st = verr(&c, n, GN_ERR_SPEC, "expected the path of a CSV file of candidate points");
-        if (!st && strcmp(spec->planner.strategy, "bo") != 0)
-            st = verr(&c, n, GN_ERR_SPEC,
-                      "only strategy bo chooses from a candidate pool (this planner is %s)",
-                      spec->planner.strategy);
-        pop(&c, mark);
-    }
+    if (!st && (n = map_get(root, "candidates")) != NULL)
+        st = candidates_read(&c, n);
+    if (!st && (n = map_get(root, "prior")) != NULL)
+        st = prior_read(&c, n);
     return st;
 }

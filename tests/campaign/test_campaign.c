@@ -605,6 +605,308 @@ static void candidates_bad_file(void **state)
     gn_db_close(db);
 }
 
+/* ---- campaigns on stored datasets --------------------------------------------- */
+
+/* y of the lab pool: a bowl with its minimum at x = 0.25, z = 2, c = green. */
+static double lab_y(int k) { return fabs((k % 8) / 7.0 - 0.25) + abs(k % 5 - 2) + (k % 2 ? 0 : 0.5); }
+
+/* Imports a small lab dataset "lab" (header x,z,c,y,note): 20 distinct
+ * points, the first one measured twice (y 1 and 3: the lookup answers 2). */
+static void import_lab(gn_db *db, const char *name)
+{
+    char csv[512];
+    gn_dataset_options o;
+    FILE *f;
+    int k;
+    static const char *colours[] = {"green", "red"};
+
+    snprintf(csv, sizeof csv, GN_TEST_TMP "/%s.csv", name);
+    f = fopen(csv, "w");
+    assert_non_null(f);
+    fprintf(f, "x,z,c,y,note\n");
+    fprintf(f, "0.5,0,green,1,first\n0.5,0,green,3,replicate\n");
+    for (k = 1; k < 20; k++)
+        fprintf(f, "%.17g,%d,%s,%.17g,row%d\n", (k % 8) / 7.0, k % 5, colours[k % 2], lab_y(k), k);
+    fclose(f);
+    memset(&o, 0, sizeof o);
+    o.name = name;
+    if (gn_dataset_import(db, csv, &o, NULL) != GN_OK)
+        fail_msg("import: %s", gn_db_errmsg(db));
+}
+
+static void lab_spec(char *buf, size_t size, const char *name, const char *extra)
+{
+    snprintf(buf, size,
+             "name: %s\n"
+             "parameters:\n"
+             "  - {name: x, type: real, low: 0, high: 1}\n"
+             "  - {name: z, type: int, low: 0, high: 4}\n"
+             "  - {name: c, type: choice, values: [red, green]}\n"
+             "objectives:\n"
+             "  - {name: y, goal: minimize}\n"
+             "%s",
+             name, extra);
+}
+
+/* A pool from a dataset and the lookup runner: every row at most once, the
+ * replicated row answered with the mean, and the run ends at the best row. */
+static void pool_dataset_lookup(void **state)
+{
+    char path[512], spec[4096];
+    gn_db *db;
+    gn_campaign *c;
+    json_t *j, *e, *seen;
+    size_t i;
+    double best = INFINITY, pool_best = 2.0;
+    int k, saw_replicate = 0;
+
+    (void)state;
+    db_path(path, sizeof path, "labpool");
+    assert_int_equal(gn_db_open(path, &db), GN_OK);
+    import_lab(db, "lab");
+    for (k = 1; k < 20; k++)
+        if (lab_y(k) < pool_best)
+            pool_best = lab_y(k);
+    lab_spec(spec, sizeof spec, "labpool",
+             "candidates: {dataset: lab}\n"
+             "runner: {lookup: lab}\n"
+             "planner: {strategy: bo, seed: 3, initial: 4}\n"
+             "budget: {experiments: 20, parallel: 2}\n");
+    if (gn_campaign_create_from_text(db, spec, strlen(spec), &c) != GN_OK)
+        fail_msg("create: %s", gn_db_errmsg(db));
+    if (gn_campaign_run(c, NULL) != GN_OK)
+        fail_msg("run: %s", gn_campaign_errmsg(c));
+    j = export_json(c);
+    seen = json_object();
+    json_array_foreach(json_object_get(j, "experiments"), i, e)
+    {
+        json_t *p = json_object_get(e, "parameters");
+        double y = json_number_value(json_object_get(json_object_get(e, "outcome"), "y"));
+        char key[128];
+        assert_string_equal(json_string_value(json_object_get(e, "status")), "completed");
+        snprintf(key, sizeof key, "%s/%.17g/%lld", json_string_value(json_object_get(p, "c")),
+                 json_number_value(json_object_get(p, "x")),
+                 (long long)json_integer_value(json_object_get(p, "z")));
+        assert_null(json_object_get(seen, key)); /* never twice */
+        json_object_set_new(seen, key, json_true());
+        if (json_number_value(json_object_get(p, "x")) == 0.5 &&
+            json_integer_value(json_object_get(p, "z")) == 0) {
+            assert_true(fabs(y - 2.0) < 1e-12); /* mean of the replicates */
+            saw_replicate = 1;
+        }
+        if (y < best)
+            best = y;
+    }
+    assert_int_equal(json_object_size(seen), 20);
+    assert_true(saw_replicate);
+    assert_true(fabs(best - pool_best) < 1e-12);
+    json_decref(seen);
+    json_decref(j);
+    gn_campaign_close(c);
+    gn_db_close(db);
+}
+
+/* Enough budget, part of the pool: bo still ends at the pool's best. */
+static void pool_dataset_finds_best(void **state)
+{
+    char path[512], spec[4096];
+    gn_db *db;
+    gn_campaign *c;
+    json_t *j, *e;
+    size_t i;
+    double best = INFINITY, pool_best = 2.0;
+    int k;
+
+    (void)state;
+    db_path(path, sizeof path, "labbest");
+    assert_int_equal(gn_db_open(path, &db), GN_OK);
+    import_lab(db, "lab");
+    for (k = 1; k < 20; k++)
+        if (lab_y(k) < pool_best)
+            pool_best = lab_y(k);
+    lab_spec(spec, sizeof spec, "labbest",
+             "candidates: {dataset: lab, version: 1}\n"
+             "runner: {lookup: lab, version: 1}\n"
+             "planner: {strategy: bo, seed: 11, initial: 4}\n"
+             "budget: {experiments: 16, parallel: 1}\n");
+    if (gn_campaign_create_from_text(db, spec, strlen(spec), &c) != GN_OK)
+        fail_msg("create: %s", gn_db_errmsg(db));
+    if (gn_campaign_run(c, NULL) != GN_OK)
+        fail_msg("run: %s", gn_campaign_errmsg(c));
+    j = export_json(c);
+    json_array_foreach(json_object_get(j, "experiments"), i, e)
+    {
+        double y = json_number_value(json_object_get(json_object_get(e, "outcome"), "y"));
+        if (y < best)
+            best = y;
+    }
+    assert_true(fabs(best - pool_best) < 1e-12);
+    json_decref(j);
+    gn_campaign_close(c);
+    gn_db_close(db);
+}
+
+/* A point with no row: the attempt fails and says why. */
+static void lookup_no_match_fails(void **state)
+{
+    char path[512], spec[4096], *ej = NULL;
+    gn_db *db;
+    gn_campaign *c;
+    json_t *e, *att;
+    json_error_t jerr;
+    const char *reason;
+
+    (void)state;
+    db_path(path, sizeof path, "labmiss");
+    assert_int_equal(gn_db_open(path, &db), GN_OK);
+    import_lab(db, "lab");
+    lab_spec(spec, sizeof spec, "labmiss",
+             "runner: {lookup: lab}\n"
+             "planner: {strategy: sobol, seed: 3}\n"
+             "budget: {experiments: 1, parallel: 1}\n");
+    if (gn_campaign_create_from_text(db, spec, strlen(spec), &c) != GN_OK)
+        fail_msg("create: %s", gn_db_errmsg(db));
+    gn_campaign_run(c, NULL);
+    assert_int_equal(gn_campaign_experiment_json(c, 1, &ej), GN_OK);
+    e = json_loads(ej, 0, &jerr);
+    assert_non_null(e);
+    assert_string_equal(json_string_value(json_object_get(e, "status")), "failed");
+    att = json_array_get(json_object_get(e, "attempt_log"), 0);
+    reason = json_string_value(json_object_get(att, "reason"));
+    assert_non_null(reason);
+    if (!strstr(reason, "lookup: no row of dataset 'lab' version 1 has these parameter values: x="))
+        fail_msg("reason: %s", reason);
+    json_decref(e);
+    gn_string_free(ej);
+    gn_campaign_close(c);
+    gn_db_close(db);
+}
+
+/* Bad dataset references are refused at creation with a clear message. */
+static void dataset_bad_specs(void **state)
+{
+    static const struct {
+        const char *extra;
+        gn_status st;
+        const char *msg;
+    } cases[] = {
+        {"candidates: {dataset: nolab}\nplanner: {strategy: bo}\nbudget: {experiments: 2}\n",
+         GN_ERR_NOT_FOUND, "candidates: there is no dataset 'nolab' in "},
+        {"candidates: {dataset: lab, version: 7}\nplanner: {strategy: bo}\nbudget: {experiments: 2}\n",
+         GN_ERR_NOT_FOUND, "candidates: there is no dataset 'lab' version 7 in "},
+        {"runner: {lookup: nolab}\nbudget: {experiments: 2}\n", GN_ERR_NOT_FOUND,
+         "runner.lookup: there is no dataset 'nolab' in "},
+        {"candidates: {dataset: lab}\nplanner: {strategy: bo}\nbudget: {experiments: 21}\n",
+         GN_ERR_SPEC, "budget.experiments (21) is larger than the 20 distinct candidates in dataset "
+                      "'lab' version 1"},
+        {"prior: {dataset: lab, columns: {y: yield}}\nbudget: {experiments: 2}\n", GN_ERR_DATA,
+         "prior: dataset 'lab' version 1 has no column 'yield' (for 'y'); its columns are: x, z, c, "
+         "y, note"},
+    };
+    char path[512], spec[4096];
+    gn_db *db;
+    gn_campaign *c = NULL;
+    size_t i;
+
+    (void)state;
+    db_path(path, sizeof path, "labbad");
+    assert_int_equal(gn_db_open(path, &db), GN_OK);
+    import_lab(db, "lab");
+    for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+        gn_status st;
+        lab_spec(spec, sizeof spec, "labbad", cases[i].extra);
+        st = gn_campaign_create_from_text(db, spec, strlen(spec), &c);
+        if (st != cases[i].st || !strstr(gn_db_errmsg(db), cases[i].msg))
+            fail_msg("case %zu: status %d, message: %s", i, (int)st, gn_db_errmsg(db));
+        assert_null(c);
+    }
+    /* an objective that is not a measured column */
+    snprintf(spec, sizeof spec,
+             "name: labbad\n"
+             "parameters:\n"
+             "  - {name: x, type: real, low: 0, high: 1}\n"
+             "  - {name: z, type: int, low: 0, high: 4}\n"
+             "  - {name: c, type: choice, values: [red, green]}\n"
+             "objectives:\n"
+             "  - {name: yield, goal: maximize}\n"
+             "runner: {lookup: lab}\n"
+             "budget: {experiments: 2}\n");
+    assert_int_equal(gn_campaign_create_from_text(db, spec, strlen(spec), &c), GN_ERR_SPEC);
+    if (!strstr(gn_db_errmsg(db), "runner.lookup: objective 'yield' is not a measured column of "
+                                  "dataset 'lab' version 1 (its numeric columns that are not "
+                                  "parameters: y)"))
+        fail_msg("message: %s", gn_db_errmsg(db));
+    /* a parameter without a column */
+    snprintf(spec, sizeof spec,
+             "name: labbad\n"
+             "parameters:\n"
+             "  - {name: x, type: real, low: 0, high: 1}\n"
+             "  - {name: w, type: int, low: 0, high: 4}\n"
+             "objectives:\n"
+             "  - {name: y, goal: minimize}\n"
+             "candidates: {dataset: lab}\n"
+             "planner: {strategy: bo}\n"
+             "budget: {experiments: 2}\n");
+    assert_int_equal(gn_campaign_create_from_text(db, spec, strlen(spec), &c), GN_ERR_DATA);
+    if (!strstr(gn_db_errmsg(db), "candidates: dataset 'lab' version 1 has no column 'w' (needed "
+                                  "for 'w')"))
+        fail_msg("message: %s", gn_db_errmsg(db));
+    assert_int_equal(gn_campaign_open(db, "labbad", &c), GN_ERR_NOT_FOUND);
+    gn_db_close(db);
+}
+
+/* The first proposals of bo (same seed) with and without a warm start. */
+static void ask_first(gn_db *db, const char *name, const char *extra, double *x, char **summary)
+{
+    char spec[4096];
+    gn_campaign *c;
+    size_t got;
+    int64_t ids[3];
+
+    lab_spec(spec, sizeof spec, name, extra);
+    if (gn_campaign_create_from_text(db, spec, strlen(spec), &c) != GN_OK)
+        fail_msg("create: %s", gn_db_errmsg(db));
+    assert_int_equal(gn_campaign_ask(c, 3, ids, x, NULL, NULL, &got), GN_OK);
+    assert_int_equal(got, 3);
+    assert_int_equal(gn_campaign_summary_json(c, summary), GN_OK);
+    gn_campaign_close(c);
+}
+
+static void prior_warm_start(void **state)
+{
+    char path[512], *sum_cold = NULL, *sum_warm = NULL;
+    gn_db *db;
+    double cold[9], warm[9];
+    json_t *j;
+    json_error_t jerr;
+    size_t k;
+    int differ = 0;
+
+    (void)state;
+    db_path(path, sizeof path, "labprior");
+    assert_int_equal(gn_db_open(path, &db), GN_OK);
+    import_lab(db, "lab");
+    ask_first(db, "cold", "planner: {strategy: bo, seed: 9}\nbudget: {experiments: 10}\n", cold,
+              &sum_cold);
+    ask_first(db, "warm",
+              "planner: {strategy: bo, seed: 9}\nbudget: {experiments: 10}\n"
+              "prior: {dataset: lab, columns: {y: y}}\n",
+              warm, &sum_warm);
+    for (k = 0; k < 9; k++)
+        if (fabs(cold[k] - warm[k]) > 1e-9)
+            differ = 1;
+    assert_true(differ);
+    j = json_loads(sum_warm, 0, &jerr);
+    assert_int_equal(json_integer_value(json_object_get(j, "prior")), 21);
+    json_decref(j);
+    j = json_loads(sum_cold, 0, &jerr);
+    assert_int_equal(json_integer_value(json_object_get(j, "prior")), 0);
+    json_decref(j);
+    gn_string_free(sum_cold);
+    gn_string_free(sum_warm);
+    gn_db_close(db);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -622,6 +924,11 @@ int main(int argc, char **argv)
         cmocka_unit_test(store_integrity_after_run),
         cmocka_unit_test(candidates_pool_never_repeats),
         cmocka_unit_test(candidates_bad_file),
+        cmocka_unit_test(pool_dataset_lookup),
+        cmocka_unit_test(pool_dataset_finds_best),
+        cmocka_unit_test(lookup_no_match_fails),
+        cmocka_unit_test(dataset_bad_specs),
+        cmocka_unit_test(prior_warm_start),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

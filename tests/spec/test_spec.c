@@ -240,6 +240,41 @@ static void runner_library_default_function(void **state)
     gn_spec_free(s);
 }
 
+/* Datasets: a candidate pool, the lookup runner and a warm start. */
+#define DATASETS                                                                     \
+    "planner: {strategy: bo}\n"                                                      \
+    "candidates: {dataset: lab.v2, version: 3}\n"                                    \
+    "runner: {lookup: lab.v2, timeout: 1}\n"                                         \
+    "prior: {dataset: old_runs, version: 2, columns: {y: yield_pct, n: count}}\n"
+
+static void datasets_read(void **state)
+{
+    gn_spec *s = NULL;
+    gn_err err;
+    (void)state;
+    if (parse(BASE DATASETS, &s, &err) != GN_OK)
+        fail_msg("%s", err.msg);
+    assert_string_equal(s->candidates_dataset, "lab.v2");
+    assert_null(s->candidates);
+    assert_int_equal(s->candidates_version, 3);
+    assert_int_equal(s->runner.kind, GN_RUNNER_LOOKUP);
+    assert_string_equal(s->runner.lookup, "lab.v2");
+    assert_int_equal(s->runner.lookup_version, 0);
+    assert_string_equal(s->prior_dataset, "old_runs");
+    assert_int_equal(s->prior_version, 2);
+    assert_int_equal(s->n_prior_map, 2);
+    assert_string_equal(s->prior_names[0], "y");
+    assert_string_equal(s->prior_cols[0], "yield_pct");
+    assert_string_equal(s->prior_names[1], "n");
+    assert_string_equal(s->prior_cols[1], "count");
+    gn_spec_free(s);
+    /* the string form still names a CSV file */
+    assert_int_equal(parse(BASE "planner: {strategy: bo}\ncandidates: pool.csv\n", &s, &err), GN_OK);
+    assert_string_equal(s->candidates, "pool.csv");
+    assert_null(s->candidates_dataset);
+    gn_spec_free(s);
+}
+
 static void placeholders_and_literal_braces(void **state)
 {
     gn_spec *s = NULL;
@@ -427,10 +462,36 @@ static const bad_case bad[] = {
     {BASE "runner: {command: [./r, 'a}']}\n", GN_ERR_SPEC,
      "spec.yaml:9:27: runner.command[1]: unmatched '}' (write '}}' for a literal brace)"},
     {BASE "runner: {command: [./r], library: lib.so}\n", GN_ERR_SPEC,
-     "spec.yaml:9:26: runner.library: give either 'command' or 'library', not both"},
+     "spec.yaml:9:26: runner.library: give one of 'command', 'library' or 'lookup', not several"},
+    {BASE "runner: {lookup: lab, library: lib.so}\n", GN_ERR_SPEC,
+     "spec.yaml:9:23: runner.library: give one of 'command', 'library' or 'lookup', not several"},
+    {BASE "runner: {lookup: lab, version: 0}\n", GN_ERR_SPEC,
+     "spec.yaml:9:32: runner.version: must be between 1 and 9223372036854775807, got 0"},
+    {BASE "runner: {command: [./r], version: 2}\n", GN_ERR_SPEC,
+     "spec.yaml:9:26: runner.version: only allowed with 'lookup'"},
+    {BASE "runner: {lookup: 'my lab'}\n", GN_ERR_SPEC,
+     "spec.yaml:9:18: runner.lookup: expected a dataset name (letters, digits, '.', '_', '-'; at "
+     "most 128), got 'my lab'"},
+    {BASE "runner: {lookp: lab}\n", GN_ERR_SPEC,
+     "spec.yaml:9:10: runner.lookp: unknown key; did you mean 'lookup'?"},
+    {BASE "planner: {strategy: bo}\ncandidates: {dataset: lab, versoin: 2}\n", GN_ERR_SPEC,
+     "spec.yaml:10:28: candidates.versoin: unknown key; did you mean 'version'?"},
+    {BASE "planner: {strategy: bo}\ncandidates: {version: 2}\n", GN_ERR_SPEC,
+     "spec.yaml:10:13: candidates.dataset: required key is missing"},
+    {BASE "candidates: {dataset: lab}\n", GN_ERR_SPEC,
+     "spec.yaml:9:13: candidates: only strategy bo chooses from a candidate pool (this planner is "
+     "sobol)"},
+    {BASE "prior: {datset: lab}\n", GN_ERR_SPEC,
+     "spec.yaml:9:9: prior.datset: unknown key; did you mean 'dataset'?"},
+    {BASE "prior: {dataset: lab, columns: {q: yield}}\n", GN_ERR_SPEC,
+     "spec.yaml:9:33: prior.columns.q: not a parameter, objective or outcome constraint of this "
+     "spec"},
+    {BASE "prior: {dataset: lab, columns: [x]}\n", GN_ERR_SPEC,
+     "spec.yaml:9:32: prior.columns: expected a mapping {name: column, ...}, got a sequence"},
+    {BASE "prior: lab\n", GN_ERR_SPEC, "spec.yaml:9:8: prior: expected a mapping, got 'lab'"},
     {BASE "runner: {timeout: 5}\n", GN_ERR_SPEC,
-     "spec.yaml:9:9: runner: needs 'command' (a program to run) or 'library' (a shared "
-     "library)"},
+     "spec.yaml:9:9: runner: needs 'command' (a program to run), 'library' (a shared library) "
+     "or 'lookup' (a dataset)"},
     {BASE "runner: {command: []}\n", GN_ERR_SPEC,
      "spec.yaml:9:19: runner.command: needs at least one word (the program)"},
     {BASE "runner: {command: [./r], timeout: 0}\n", GN_ERR_SPEC,
@@ -868,6 +929,7 @@ static void oom_every_allocation(void **state)
     text = read_all(DATA "library.yaml", &len);
     walk_oom(text, len, GN_OK);
     free(text);
+    walk_oom(BASE DATASETS, strlen(BASE DATASETS), GN_OK);
     /* error paths too */
     walk_oom(BASE "runner: {command: [./r, '{nn}']}\n",
              strlen(BASE "runner: {command: [./r, '{nn}']}\n"), GN_ERR_SPEC);
@@ -911,6 +973,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(json_equals_yaml),
     cmocka_unit_test(defaults_when_left_out),
     cmocka_unit_test(runner_library_default_function),
+    cmocka_unit_test(datasets_read),
     cmocka_unit_test(placeholders_and_literal_braces),
     cmocka_unit_test(seed_up_to_int64_max),
     cmocka_unit_test(scalars_typed_yaml_12),
