@@ -555,7 +555,29 @@ static gn_status check_data(const gn_gp *gp, const double *X, const double *y, s
  * cannot allocate, the model holds the new data at the previous theta and
  * GN_ERR_NOMEM is returned; after other failures it is not ready
  * (predictions return GN_ERR_STATE). */
+static gn_status fit_impl(gn_gp *gp, const double *X, const double *y, size_t n, int warm_evals, gn_err *err);
+
 gn_status gn_gp_fit(gn_gp *gp, const double *X, const double *y, size_t n, gn_err *err)
+{
+    return fit_impl(gp, X, y, n, 0, err);
+}
+
+/* Contract in gp.h. */
+gn_status gn_gp_refit(gn_gp *gp, const double *X, const double *y, size_t n, int max_evals, gn_err *err)
+{
+    if (gp && !gp->has_theta)
+        return fit_impl(gp, X, y, n, 0, err);
+    if (max_evals < 1)
+        max_evals = 1;
+    /* past fit_subset every evaluation is O(n^3) on all points: polish only */
+    if (gp && gp->opts.fit_subset > 0 && n > gp->opts.fit_subset && max_evals > gp->opts.polish_evals)
+        max_evals = gp->opts.polish_evals;
+    return fit_impl(gp, X, y, n, max_evals, err);
+}
+
+/* warm_evals > 0: one start from the previous theta, at most warm_evals
+ * evaluations, on all points. */
+static gn_status fit_impl(gn_gp *gp, const double *X, const double *y, size_t n, int warm_evals, gn_err *err)
 {
     size_t p, i, d;
     double lp = 0.0;
@@ -578,7 +600,9 @@ gn_status gn_gp_fit(gn_gp *gp, const double *X, const double *y, size_t n, gn_er
     memcpy(gp->y, y, n * sizeof(double));
     fit_transform(gp, n);
 
-    if (gp->opts.fit_subset > 0 && n > gp->opts.fit_subset) {
+    if (warm_evals > 0) {
+        st = optimise(gp, gp->X, gp->z, n, 1, warm_evals, gp->theta, err);
+    } else if (gp->opts.fit_subset > 0 && n > gp->opts.fit_subset) {
         size_t ns = gp->opts.fit_subset;
         for (i = 0; i < n; i++)
             gp->idx[i] = i;
@@ -773,6 +797,19 @@ gn_status gn_gp_predict(const gn_gp *gp, const double *Xs, size_t m, double *mea
     for (i = 0; i < m; i++)
         to_original(gp, mean[i], var ? var[i] : 1.0, &mean[i], var ? &var[i] : NULL);
     return GN_OK;
+}
+
+/* Contract in gp.h. */
+gn_status gn_gp_predict_standard(const gn_gp *gp, const double *Xs, size_t m, double *mean, double *var,
+                                 gn_err *err)
+{
+    if (!gp || (m && (!Xs || !mean)))
+        return gn_err_set(err, GN_ERR_INVALID, "gp: NULL argument");
+    if (!gp->ready)
+        return gn_err_set(err, GN_ERR_STATE, "gp: predict before a successful fit");
+    if (!all_finite(Xs, m * gp->dim))
+        return gn_err_set(err, GN_ERR_INVALID, "gp: non-finite prediction input");
+    return predict_std(gp, Xs, m, mean, var, err);
 }
 
 /* Contract in gp.h. O(n dim + n^2): k = k(X, x) and G, v = L^-1 k,

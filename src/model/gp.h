@@ -66,6 +66,13 @@ void gn_gp_free(gn_gp *gp); /* NULL is a no-op */
  * (flat mean, prior variance). GN_ERR_INVALID for non-finite input. */
 gn_status gn_gp_fit(gn_gp *gp, const double *X, const double *y, size_t n, gn_err *err);
 
+/* A cheap warm refit: like gn_gp_fit, but a single L-BFGS run of at most
+ * max_evals evaluations from the previous optimum (no other starts; for
+ * n > fit_subset on all n points, at most polish_evals of them). Before any fit it is gn_gp_fit. For
+ * campaign steps where one observation was added: the previous optimum is
+ * usually close, and a full multi-start fit can be run every few steps. */
+gn_status gn_gp_refit(gn_gp *gp, const double *X, const double *y, size_t n, int max_evals, gn_err *err);
+
 /* Refits only the posterior (Cholesky) for new data, keeping the current
  * hyperparameters: for fantasies and cheap updates. */
 gn_status gn_gp_set_data(gn_gp *gp, const double *X, const double *y, size_t n, gn_err *err);
@@ -82,6 +89,12 @@ gn_status gn_gp_add_point(gn_gp *gp, const double *x, double y, gn_err *err);
  * at m points Xs (m*dim). var is of f, without observation noise;
  * var may be NULL. */
 gn_status gn_gp_predict(const gn_gp *gp, const double *Xs, size_t m, double *mean, double *var, gn_err *err);
+
+/* Posterior mean and variance of f at m points in the model's standardised
+ * (warped) units, the units of gn_gp_predict_grad(..., standardised = 1):
+ * blocked (BLAS-3), for scoring many points at once. var may be NULL. */
+gn_status gn_gp_predict_standard(const gn_gp *gp, const double *Xs, size_t m, double *mean, double *var,
+                                 gn_err *err);
 
 /* Mean and variance at one point x with their gradients with respect to x
  * (dim values each; either gradient may be NULL), in standardised units if

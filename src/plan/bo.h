@@ -53,6 +53,9 @@ typedef struct gn_bo_options {
     int raw_samples;               /* acquisition raw samples; 0 = 512 + 20 * dim, fewer for large n */
     int starts;                    /* L-BFGS starts from the best raw samples; 0 = 5 (3 past 500 points) */
     int failures_infeasible;       /* model failed experiments as a constraint (default 1) */
+    double endgame;                /* the last ceil(endgame * budget.experiments) proposals exploit:
+                                      UCB with beta 0.1 instead of the acquisition (default 0.1;
+                                      0 = never; no effect without a budget) */
 } gn_bo_options;
 
 /* Fills o with the defaults for spec: initial = spec->planner.initial when

@@ -758,7 +758,7 @@ static gn_status sq_campaign_get(gn_store *s, const char *name, gn_campaign_rec 
 static gn_status sq_campaign_list(gn_store *s, gn_campaign_rec **out, size_t *n, gn_err *err)
 {
     sq *q = Q(s);
-    void *arr;
+    void *arr = NULL;
     gn_status status;
 
     status = collect(q, q->stmt[ST_CAMPAIGN_LIST], SQLITE_OK, sizeof(gn_campaign_rec),
@@ -904,7 +904,7 @@ static gn_status sq_experiment_list(gn_store *s, int64_t campaign_id, const gn_e
     sq *q = Q(s);
     sqlite3_stmt *st = q->stmt[status ? ST_EXP_LIST_STATUS : ST_EXP_LIST];
     int rc = SQLITE_OK;
-    void *arr;
+    void *arr = NULL;
     gn_status result;
 
     b_int(st, 1, campaign_id, &rc);
@@ -1206,7 +1206,7 @@ static gn_status sq_attempt_list(gn_store *s, int64_t experiment_id, gn_attempt_
     sq *q = Q(s);
     sqlite3_stmt *st = q->stmt[ST_ATT_LIST];
     int rc = SQLITE_OK;
-    void *arr;
+    void *arr = NULL;
     gn_status status;
 
     b_int(st, 1, experiment_id, &rc);
@@ -1462,7 +1462,7 @@ static gn_status sq_dataset_list(gn_store *s, int include_archived, gn_dataset_r
     sq *q = Q(s);
     sqlite3_stmt *st = q->stmt[ST_DS_LIST];
     int rc = SQLITE_OK;
-    void *arr;
+    void *arr = NULL;
     gn_status status;
 
     b_int(st, 1, include_archived ? 1 : 0, &rc);
