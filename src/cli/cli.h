@@ -41,6 +41,11 @@ int gn_cli_run_campaign(const char *cmd, gn_db *db, gn_campaign *c, double grace
 int gn_cli_run_options(const char *cmd, const char *help, int argc, char **argv, const char **db_path,
                        double *grace, int *quiet);
 
+/* Runs `rank0(argc, argv)` on MPI rank 0 (or without MPI) and the MPI
+ * worker loop on every other rank, then finalises MPI. Returns the exit
+ * code. */
+int gn_cli_with_mpi_ranks(const char *cmd, int (*rank0)(int, char **), int argc, char **argv);
+
 /* Prints the best experiment ("best: #12 yield=0.83 at temperature=...")
  * to stdout; nothing if there is none. */
 void gn_cli_print_best(gn_campaign *c);

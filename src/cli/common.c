@@ -120,3 +120,21 @@ int gn_cli_run_options(const char *cmd, const char *help, int argc, char **argv,
     }
     return -1;
 }
+
+int gn_cli_with_mpi_ranks(const char *cmd, int (*rank0)(int, char **), int argc, char **argv)
+{
+    char msg[1024];
+    int rc, rank = gn_mpi_rank();
+    gn_status st;
+
+    if (rank != 0) {
+        st = gn_mpi_worker_run(msg, sizeof msg);
+        if (st != GN_OK)
+            fprintf(stderr, "genesis %s (MPI rank %d): %s\n", cmd, rank, msg);
+        gn_mpi_finalize();
+        return gn_cli_exit_code(st);
+    }
+    rc = rank0(argc, argv);
+    gn_mpi_finalize();
+    return rc;
+}

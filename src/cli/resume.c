@@ -48,18 +48,5 @@ static int resume_campaign(int argc, char **argv)
  * that rank 0 feeds (docs/mpi.md). */
 int gn_cmd_resume(int argc, char **argv)
 {
-    char msg[1024];
-    int rc, rank = gn_mpi_rank();
-    gn_status st;
-
-    if (rank != 0) {
-        st = gn_mpi_worker_run(msg, sizeof msg);
-        if (st != GN_OK)
-            fprintf(stderr, "genesis resume (MPI rank %d): %s\n", rank, msg);
-        gn_mpi_finalize();
-        return gn_cli_exit_code(st);
-    }
-    rc = resume_campaign(argc, argv);
-    gn_mpi_finalize();
-    return rc;
+    return gn_cli_with_mpi_ranks("resume", resume_campaign, argc, argv);
 }
