@@ -360,10 +360,19 @@ gn_status gn__analysis_json(const gn__analysis *a, char **out, gn_err *err)
                                   (json_int_t)a->n_feasible, "incomplete_outcome",
                                   (json_int_t)a->n_incomplete_outcome, "constraints", ocs));
     json_object_set_new(root, "failures", fails);
-    json_object_set_new(root, "provenance",
-                        json_pack("{s:s, s:s, s:s?, s:o, s:[], s:s}", "spec", c->rec.spec_text, "spec_format",
-                                  c->rec.spec_format, "spec_path", c->rec.spec_path, "hosts", hosts, "datasets",
-                                  "datasets_note", "campaigns do not use datasets yet"));
+    {
+        json_t *ds = json_array();
+        size_t k;
+        for (k = 0; ds && k < c->n_used; k++)
+            json_array_append_new(ds, json_pack("{s:s, s:s, s:I, s:I, s:s}", "role", c->used[k].role, "name",
+                                                c->used[k].name, "version", (json_int_t)c->used[k].version,
+                                                "rows", (json_int_t)c->used[k].rows, "content_hash",
+                                                c->used[k].hash));
+        json_object_set_new(root, "provenance",
+                            json_pack("{s:s, s:s, s:s?, s:o, s:o}", "spec", c->rec.spec_text, "spec_format",
+                                      c->rec.spec_format, "spec_path", c->rec.spec_path, "hosts", hosts,
+                                      "datasets", ds ? ds : json_array()));
+    }
     json_object_set_new(root, "analysis_seconds", num(a->seconds));
     text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
     json_decref(root);

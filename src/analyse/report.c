@@ -762,7 +762,24 @@ static void html_provenance(const gn__analysis *a, FILE *f)
     }
     if (d->n_hosts == 0)
         fputs("none yet", f);
-    fputs("</td></tr>\n<tr><th>datasets</th><td>none: campaigns do not use datasets yet</td></tr>\n", f);
+    fputs("</td></tr>\n<tr><th>datasets</th><td>", f);
+    for (i = 0; i < c->n_used; i++) {
+        fputs(i ? "<br>" : "", f);
+        ESC(c->used[i].role);
+        fputs(": ", f);
+        ESC(c->used[i].name);
+        fprintf(f, " version %lld, %lld rows, BLAKE2b-256 <code>", (long long)c->used[i].version,
+                (long long)c->used[i].rows);
+        ESC(c->used[i].hash);
+        fputs("</code>", f);
+        if (!strcmp(c->used[i].role, "prior"))
+            fprintf(f, " (warm start: %zu prior rows told to the planner before its first proposal; "
+                       "they are not experiments of this campaign and are not in the plots)",
+                    c->n_prior);
+    }
+    if (c->n_used == 0)
+        fputs("none", f);
+    fputs("</td></tr>\n", f);
     fprintf(f, "<tr><th>report generated</th><td>%s, analysis took %.2f s</td></tr>\n</table>\n",
             gn_time_iso8601(gn_time_wall(), t1, sizeof t1), a->seconds);
     fprintf(f, "<h3>Campaign spec (verbatim, %s)</h3>\n<pre>", c->rec.spec_format);
@@ -1022,8 +1039,18 @@ gn_status gn__report_md(const gn__analysis *a, FILE *f, gn_err *err)
         md_cell(f, d->hosts[i]);
         fprintf(f, " (%ld)", d->host_attempts[i]);
     }
-    fprintf(f, " |\n| datasets | none: campaigns do not use datasets yet |\n| report generated | %s |\n\n",
-            gn_time_iso8601(gn_time_wall(), t1, sizeof t1));
+    fputs(" |\n| datasets | ", f);
+    for (i = 0; i < c->n_used; i++) {
+        fputs(i ? "; " : "", f);
+        md_cell(f, c->used[i].role);
+        fputs(": ", f);
+        md_cell(f, c->used[i].name);
+        fprintf(f, " version %lld, %lld rows, BLAKE2b-256 `%s`", (long long)c->used[i].version,
+                (long long)c->used[i].rows, c->used[i].hash);
+    }
+    if (c->n_used == 0)
+        fputs("none", f);
+    fprintf(f, " |\n| report generated | %s |\n\n", gn_time_iso8601(gn_time_wall(), t1, sizeof t1));
     fence = max_backticks(c->rec.spec_text) + 1;
     if (fence < 3)
         fence = 3;

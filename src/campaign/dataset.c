@@ -124,6 +124,14 @@ static gn_status dtable_load(gn_campaign *c, const char *name, int64_t version, 
         return st;
     snprintf(t->where, sizeof t->where, "dataset '%s' version %lld", name,
              (long long)t->rec.version);
+    if (c->n_used < sizeof c->used / sizeof c->used[0]) {
+        struct gn__used_dataset *u = &c->used[c->n_used++];
+        snprintf(u->role, sizeof u->role, "%s", what);
+        snprintf(u->name, sizeof u->name, "%s", name);
+        u->version = t->rec.version;
+        u->rows = t->rec.n_rows;
+        snprintf(u->hash, sizeof u->hash, "%s", t->rec.content_hash ? t->rec.content_hash : "");
+    }
     st = gn_table_cols_parse(t->rec.columns, &t->cols, &t->n_cols, err);
     if (st == GN_OK)
         st = gn_data_read(c->db->store, &t->rec, t->cols, t->n_cols, dtable_sink, t, err);

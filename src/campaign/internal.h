@@ -43,6 +43,16 @@ struct gn_campaign {
     volatile sig_atomic_t stop_requests;
     gn__lookup *lookup;     /* runner: {lookup: ...}, or NULL */
     size_t n_prior;         /* rows of `prior:` told to the planner */
+    /* the datasets this campaign read (candidates, runner.lookup, prior),
+     * as loaded when it was opened: for provenance in reports */
+    struct gn__used_dataset {
+        char role[16];
+        char name[GN_SPEC_MAX_NAME + 1];
+        int64_t version;
+        int64_t rows;
+        char hash[65];
+    } used[3];
+    size_t n_used;
 };
 
 /* Parses an experiment's JSON params into x (space dim values). */

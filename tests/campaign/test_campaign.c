@@ -702,6 +702,22 @@ static void pool_dataset_lookup(void **state)
     assert_true(fabs(best - pool_best) < 1e-12);
     json_decref(seen);
     json_decref(j);
+    {
+        /* the report's provenance names the datasets read, with their hashes */
+        char report[600], *text = NULL;
+        size_t len = 0;
+        FILE *rf;
+        snprintf(report, sizeof report, "%s.report.md", path);
+        assert_int_equal(gn_campaign_report(c, "md", report), GN_OK);
+        rf = fopen(report, "r");
+        assert_non_null(rf);
+        assert_true(getdelim(&text, &len, '\0', rf) > 0);
+        fclose(rf);
+        assert_non_null(strstr(text, "candidates: lab version 1"));
+        assert_non_null(strstr(text, "runner.lookup: lab version 1"));
+        assert_non_null(strstr(text, "BLAKE2b-256 `"));
+        free(text);
+    }
     gn_campaign_close(c);
     gn_db_close(db);
 }
