@@ -417,7 +417,7 @@ gn_status gn__campaign_tell_new(gn_campaign *c, const gn_experiment_rec *exps, s
     xs = gn_calloc(count * (d ? d : 1), sizeof *xs);
     ys = gn_calloc(count * (m ? m : 1), sizeof *ys);
     cs = gn_calloc(count * (q ? q : 1), sizeof *cs);
-    if (!obs || !xs || !ys || !cs || !told_reserve(c, exps[n - 1].number)) {
+    if (!obs || !xs || !ys || !cs) {
         st = gn_err_nomem(err);
         goto out;
     }

@@ -65,7 +65,8 @@ gn_status gn__campaign_outcome_values(const gn_campaign *c, const char *outcome_
                                       double *cv, gn_err *err);
 
 /* Tells the planner every finished experiment of `exps` it has not been
- * told yet, in number order. */
+ * told yet, in the order of exps (any order; number order when read from
+ * the store). */
 gn_status gn__campaign_tell_new(gn_campaign *c, const gn_experiment_rec *exps, size_t n, gn_err *err);
 
 /* Proposes n new experiments from the planner and records them (one

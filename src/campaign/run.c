@@ -454,20 +454,8 @@ static gn_status run_finish(run_state *rs, gn_exec_result *res, size_t n, gn_err
         told[n_told].outcome = (char *)fin[i].exp_outcome;
         n_told++;
     }
-    if (st == GN_OK && n_told) {
-        /* numbers must be increasing for tell_new's bookkeeping only in that
-         * it sizes its table by the last; pass the largest last */
-        size_t j, hi = 0;
-        for (j = 1; j < n_told; j++)
-            if (told[j].number > told[hi].number)
-                hi = j;
-        if (hi != n_told - 1) {
-            gn_experiment_rec t = told[hi];
-            told[hi] = told[n_told - 1];
-            told[n_told - 1] = t;
-        }
+    if (st == GN_OK && n_told)
         st = gn__campaign_tell_new(c, told, n_told, err);
-    }
     for (i = 0; i < n; i++)
         if (items[i])
             item_free(items[i]);
