@@ -12,7 +12,7 @@
  * a database forward one version per step, all steps in one transaction.
  * docs/store.md describes the schema and the guarantees.
  */
-#include "store/store_impl.h"
+#include "store/sqlite_internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -123,6 +123,83 @@ static const char *const migrations[] = {
     "  n_rows      INTEGER NOT NULL CHECK (n_rows >= 1),\n"
     "  data        BLOB NOT NULL,\n"
     "  UNIQUE (dataset_id, chunk_index)\n"
+    ");\n",
+
+    /* 3: the service (docs/serve.md) and Slurm (docs/slurm.md).
+     * Campaigns get a project, a classification and an owner; experiments
+     * a lease (who may run a suggestion, until when) and partial results;
+     * attempts the batch-system job that ran them. Users, projects,
+     * memberships, API tokens (only a hash of the secret is kept), the
+     * idempotency keys of tells, and the hash-chained audit log. */
+    "ALTER TABLE campaigns ADD COLUMN project TEXT NOT NULL DEFAULT 'default';\n"
+    "ALTER TABLE campaigns ADD COLUMN classification TEXT NOT NULL DEFAULT 'internal'\n"
+    "  CHECK (classification IN ('public','internal','controlled','restricted'));\n"
+    "ALTER TABLE campaigns ADD COLUMN owner TEXT;\n"
+    "ALTER TABLE experiments ADD COLUMN lease_token INTEGER;\n"
+    "ALTER TABLE experiments ADD COLUMN lease_user TEXT;\n"
+    "ALTER TABLE experiments ADD COLUMN lease_deadline REAL;\n"
+    "ALTER TABLE experiments ADD COLUMN partial TEXT\n"
+    "  CHECK (partial IS NULL OR json_valid(partial));\n"
+    "ALTER TABLE attempts ADD COLUMN job_id TEXT;\n"
+    "ALTER TABLE attempts ADD COLUMN job_state TEXT;\n"
+    "CREATE INDEX attempts_by_job ON attempts (job_id) WHERE job_id IS NOT NULL;\n"
+    "CREATE TABLE users (\n"
+    "  id       INTEGER PRIMARY KEY,\n"
+    "  name     TEXT NOT NULL UNIQUE,\n"
+    "  admin    INTEGER NOT NULL DEFAULT 0 CHECK (admin IN (0, 1)),\n"
+    "  disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),\n"
+    "  created  REAL NOT NULL\n"
+    ");\n"
+    "CREATE TABLE projects (\n"
+    "  id          INTEGER PRIMARY KEY,\n"
+    "  name        TEXT NOT NULL UNIQUE,\n"
+    "  description TEXT,\n"
+    "  created     REAL NOT NULL\n"
+    ");\n"
+    "CREATE TABLE memberships (\n"
+    "  user_id    INTEGER NOT NULL REFERENCES users(id),\n"
+    "  project_id INTEGER NOT NULL REFERENCES projects(id),\n"
+    "  role       TEXT NOT NULL\n"
+    "             CHECK (role IN ('viewer','experimenter','maintainer','admin')),\n"
+    "  clearance  TEXT NOT NULL\n"
+    "             CHECK (clearance IN ('public','internal','controlled','restricted')),\n"
+    "  PRIMARY KEY (user_id, project_id)\n"
+    ");\n"
+    "CREATE TABLE tokens (\n"
+    "  id       INTEGER PRIMARY KEY,\n"
+    "  user_id  INTEGER NOT NULL REFERENCES users(id),\n"
+    "  name     TEXT,\n"
+    "  prefix   TEXT NOT NULL,\n"
+    "  hash     BLOB NOT NULL UNIQUE,\n"
+    "  created  REAL NOT NULL,\n"
+    "  expires  REAL,\n"
+    "  revoked  REAL,\n"
+    "  last_used REAL\n"
+    ");\n"
+    "CREATE TABLE tell_keys (\n"
+    "  experiment_id INTEGER NOT NULL REFERENCES experiments(id),\n"
+    "  key           TEXT NOT NULL,\n"
+    "  request_hash  TEXT NOT NULL,\n"
+    "  response      TEXT NOT NULL,\n"
+    "  created       REAL NOT NULL,\n"
+    "  PRIMARY KEY (experiment_id, key)\n"
+    ");\n"
+    "CREATE TABLE audit (\n"
+    "  seq       INTEGER PRIMARY KEY,\n"
+    "  time      REAL NOT NULL,\n"
+    "  user      TEXT,\n"
+    "  token_id  INTEGER,\n"
+    "  action    TEXT NOT NULL,\n"
+    "  object    TEXT,\n"
+    "  result    TEXT NOT NULL,\n"
+    "  detail    TEXT,\n"
+    "  remote    TEXT,\n"
+    "  hash      TEXT NOT NULL\n"
+    ");\n"
+    "CREATE TABLE audit_head (\n"
+    "  one   INTEGER PRIMARY KEY CHECK (one = 1),\n"
+    "  seq   INTEGER NOT NULL,\n"
+    "  hash  TEXT NOT NULL\n"
     ");\n",
 };
 
@@ -267,13 +344,7 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_DS_COUNT_NAME] = "SELECT count(*) FROM datasets WHERE name = ?1",
 };
 
-/* The back-end state behind gn_store.be. */
-typedef struct sq {
-    sqlite3 *db;
-    const char *path; /* borrowed from the gn_store */
-    int busy_ms;
-    sqlite3_stmt *stmt[ST__COUNT];
-} sq;
+_Static_assert(ST__COUNT <= GN__SQ_CORE_STMTS, "raise GN__SQ_CORE_STMTS");
 
 #define Q(s) ((sq *)(s)->be)
 
@@ -601,7 +672,12 @@ static gn_status tx_step(sq *q, enum stmt_id id, gn_err *err)
     return status;
 }
 
-static gn_status tx_begin_write(sq *q, gn_err *err) { return tx_step(q, ST_BEGIN_WRITE, err); }
+static gn_status tx_begin_write(sq *q, gn_err *err)
+{
+    gn_status status = tx_step(q, ST_BEGIN_WRITE, err);
+    q->in_write = status == GN_OK;
+    return status;
+}
 static gn_status tx_begin_read(sq *q, gn_err *err) { return tx_step(q, ST_BEGIN_READ, err); }
 static gn_status tx_commit(sq *q, gn_err *err) { return tx_step(q, ST_COMMIT, err); }
 
@@ -619,6 +695,11 @@ static void tx_rollback(sq *q)
  * becomes the status), rolls back otherwise. */
 static gn_status tx_end(sq *q, gn_status status, gn_err *err)
 {
+    /* the write hook (an audit record) joins the transaction it follows:
+     * both commit or neither does */
+    if (status == GN_OK && q->hook && q->in_write)
+        status = q->hook(q->hook_store, q->hook_ctx, err);
+    q->in_write = 0;
     if (status == GN_OK)
         status = tx_commit(q, err);
     if (status != GN_OK)
@@ -1587,6 +1668,8 @@ static void sq_free(sq *q)
         return;
     for (i = 0; i < ST__COUNT; i++)
         sqlite3_finalize(q->stmt[i]);
+    for (i = 0; i < GN__SQ_EXT_STMTS; i++)
+        sqlite3_finalize(q->ext[i]);
     sqlite3_close_v2(q->db);
     gn_free(q);
 }
@@ -1727,6 +1810,8 @@ out:
     return tx_end(q, status, err);
 }
 
+static void sq_set_write_hook(gn_store *s, gn_store_write_hook hook, void *ctx);
+
 static const gn_store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -1750,6 +1835,7 @@ static const gn_store_ops sqlite_ops = {
     .dataset_list = sq_dataset_list,
     .dataset_rows = sq_dataset_rows,
     .dataset_archive = sq_dataset_archive,
+    .set_write_hook = sq_set_write_hook,
 };
 
 gn_status gn__store_sqlite_open(gn_store *s, gn_err *err)
@@ -1837,4 +1923,57 @@ gn_status gn__store_sqlite_open(gn_store *s, gn_err *err)
 fail:
     sq_free(q);
     return status;
+}
+
+/* ---- shared with the other SQLite files (sqlite_internal.h) ------------------ */
+
+gn_status gn__sq_db_error(sq *q, int rc, const char *what, gn_err *err)
+{
+    return db_error(q, rc, what, err);
+}
+
+void gn__sq_stmt_done(sqlite3_stmt *st) { stmt_done(st); }
+
+gn_status gn__sq_run(sq *q, sqlite3_stmt *st, int bind_rc, const char *what, gn_err *err)
+{
+    return run(q, st, bind_rc, what, err);
+}
+
+gn_status gn__sq_step_row(sq *q, sqlite3_stmt *st, int bind_rc, int *row, const char *what,
+                          gn_err *err)
+{
+    return step_row(q, st, bind_rc, row, what, err);
+}
+
+int gn__sq_col_text(sqlite3_stmt *st, int i, char **out) { return col_text(st, i, out); }
+
+gn_status gn__sq_begin_write(sq *q, gn_err *err) { return tx_begin_write(q, err); }
+gn_status gn__sq_begin_read(sq *q, gn_err *err) { return tx_begin_read(q, err); }
+gn_status gn__sq_end(sq *q, gn_status status, gn_err *err) { return tx_end(q, status, err); }
+
+gn_status gn__sq_stmt(sq *q, int slot, const char *sql, sqlite3_stmt **out, gn_err *err)
+{
+    int rc;
+
+    if (slot < 0 || slot >= GN__SQ_EXT_STMTS)
+        return gn_err_set(err, GN_ERR_INTERNAL, "store: statement slot %d out of range", slot);
+    if (!q->ext[slot]) {
+        rc = sqlite3_prepare_v3(q->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q->ext[slot], NULL);
+        if (rc != SQLITE_OK) {
+            gn_status st = db_error(q, rc, sql, err);
+            sqlite3_finalize(q->ext[slot]);
+            q->ext[slot] = NULL;
+            return st;
+        }
+    }
+    *out = q->ext[slot];
+    return GN_OK;
+}
+
+static void sq_set_write_hook(gn_store *s, gn_store_write_hook hook, void *ctx)
+{
+    sq *q = Q(s);
+    q->hook = hook;
+    q->hook_ctx = ctx;
+    q->hook_store = s;
 }

@@ -463,3 +463,9 @@ gn_status gn_store_dataset_archive(gn_store *s, const char *name, gn_err *err)
     NEED(s && name, "gn_store_dataset_archive");
     return s->ops->dataset_archive(s, name, err);
 }
+
+void gn_store_set_write_hook(gn_store *s, gn_store_write_hook hook, void *ctx)
+{
+    if (s && s->ops && s->ops->set_write_hook)
+        s->ops->set_write_hook(s, hook, ctx);
+}

@@ -28,7 +28,7 @@
 
 typedef struct gn_store gn_store;
 
-#define GN_STORE_SCHEMA_VERSION 2
+#define GN_STORE_SCHEMA_VERSION 3
 
 typedef struct gn_campaign_rec {
     int64_t id;
@@ -200,6 +200,18 @@ gn_status gn_store_experiment_abandon(gn_store *s, int64_t experiment_id, const 
 /* Runs the back end's integrity check; GN_OK when the database is sound,
  * GN_ERR_STORE with the first problem otherwise. */
 gn_status gn_store_check(gn_store *s, gn_err *err);
+
+/* ---- write hooks -----------------------------------------------------------
+ *
+ * A write hook runs inside every write transaction of one store handle,
+ * just before COMMIT: what it writes commits with the change or not at all.
+ * The service sets one to append the audit record of a request to the same
+ * transaction as the change the request made (src/serve/audit.c). A hook
+ * may call only the store functions documented as usable inside a hook
+ * (they add to the open transaction); a status other than GN_OK rolls the
+ * whole transaction back and becomes the status of the call. NULL clears. */
+typedef gn_status (*gn_store_write_hook)(gn_store *s, void *ctx, gn_err *err);
+void gn_store_set_write_hook(gn_store *s, gn_store_write_hook hook, void *ctx);
 
 /* ---- datasets (schema version 2) ------------------------------------------
  *

@@ -60,6 +60,14 @@ typedef struct gn_store_ops {
     gn_status (*dataset_rows)(gn_store *s, int64_t dataset_id, gn_dataset_chunk_sink sink,
                               void *ctx, gn_err *err);
     gn_status (*dataset_archive)(gn_store *s, const char *name, gn_err *err);
+
+    /* schema 3 */
+    void (*set_write_hook)(gn_store *s, gn_store_write_hook hook, void *ctx);
+    /* New slots for schema 3 go below, one block per concern, each named
+     * by the file that implements it for SQLite. */
+    /* -- sqlite_serve.c: identity and audit (store_serve.h) -- */
+    /* -- sqlite_lease.c: leases and tell keys (store_lease.h) -- */
+    /* -- sqlite.c: Slurm job ids -- */
 } gn_store_ops;
 
 struct gn_store {
