@@ -879,7 +879,7 @@ static void migration_from_schema1(void **state)
     assert_int_equal(system(cmd), 0);
     assert_int_equal(raw_int(db_file, "PRAGMA user_version"), 1);
     assert_int_equal(gn_db_open(db_file, &db), GN_OK);
-    assert_int_equal(raw_int(db_file, "PRAGMA user_version"), 2);
+    assert_int_equal(raw_int(db_file, "PRAGMA user_version"), GN_STORE_SCHEMA_VERSION);
     assert_ok(db, gn_campaign_open(db, "legacy", &c));
     assert_int_equal(gn_campaign_finished_count(c, &done), GN_OK);
     assert_int_equal(done, 1);
