@@ -37,7 +37,9 @@ typedef enum gn_status {
     GN_ERR_LIMIT = 14,       /* a size, depth or count limit was exceeded */
     GN_ERR_OUTCOME = 15,     /* an outcome is malformed or incomplete */
     GN_ERR_INTERNAL = 16,    /* a bug: please report it */
-    GN_ERR_DATA = 17         /* a data file (CSV, HDF5) is malformed */
+    GN_ERR_DATA = 17,        /* a data file (CSV, HDF5) is malformed */
+    GN_ERR_AUTH = 18,        /* authentication failed (bad, expired or revoked token) */
+    GN_ERR_DENIED = 19       /* the caller may not do this */
 } gn_status;
 
 /* A short constant English name for a status ("out of memory", ...).

@@ -72,6 +72,8 @@ const char *gn_status_str(gn_status status)
     case GN_ERR_OUTCOME: return "bad outcome";
     case GN_ERR_INTERNAL: return "internal error";
     case GN_ERR_DATA: return "invalid data file";
+    case GN_ERR_AUTH: return "authentication failed";
+    case GN_ERR_DENIED: return "permission denied";
     }
     return "unknown status";
 }
