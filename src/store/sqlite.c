@@ -210,7 +210,7 @@ _Static_assert(N_MIGRATIONS == GN_STORE_SCHEMA_VERSION + 1,
 /* ---- cached statements ---------------------------------------------------- */
 
 #define CAMPAIGN_COLS "id, name, state, spec_text, spec_format, spec_path, seed, budget, " \
-                      "created, updated"
+                      "created, updated, project, classification, owner"
 #define EXP_COLS "id, campaign_id, number, status, params, prediction, outcome, origin, " \
                  "attempts, created, updated, reason"
 #define ATT_COLS(p) p "id, " p "experiment_id, " p "number, " p "status, " p "runner, "    \
@@ -270,7 +270,8 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_CAMPAIGN_INSERT] =
         "INSERT INTO campaigns (name, state, spec_text, spec_format, spec_path, seed, budget, "
-        "created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+        "created, updated, project, classification, owner) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10, ?11)",
     [ST_CAMPAIGN_BY_NAME] = "SELECT " CAMPAIGN_COLS " FROM campaigns WHERE name = ?1",
     [ST_CAMPAIGN_LIST] = "SELECT " CAMPAIGN_COLS " FROM campaigns ORDER BY id",
     [ST_CAMPAIGN_EXISTS] = "SELECT 1 FROM campaigns WHERE id = ?1",
@@ -524,6 +525,9 @@ static gn_status row_campaign(sq *q, sqlite3_stmt *st, void *out, gn_err *err)
     r->budget = (long)sqlite3_column_int64(st, 7);
     r->created = sqlite3_column_double(st, 8);
     r->updated = sqlite3_column_double(st, 9);
+    if (col_text(st, 10, &r->project) || col_text(st, 11, &r->classification) ||
+        col_text(st, 12, &r->owner))
+        status = gn_err_nomem(err);
 out:
     gn_free(seed);
     if (status != GN_OK)
@@ -798,6 +802,9 @@ static gn_status sq_campaign_create(gn_store *s, gn_campaign_rec *rec, gn_err *e
     b_text(st, 6, seed, &rc);
     b_int(st, 7, rec->budget, &rc);
     b_real(st, 8, now, &rc);
+    b_text(st, 9, rec->project ? rec->project : "default", &rc);
+    b_text(st, 10, rec->classification ? rec->classification : "internal", &rc);
+    b_text(st, 11, rec->owner, &rc);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(st);
     if (rc == SQLITE_CONSTRAINT_UNIQUE)

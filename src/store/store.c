@@ -93,7 +93,11 @@ void gn_campaign_rec_free(gn_campaign_rec *rec)
     gn_free(rec->spec_text);
     gn_free(rec->spec_format);
     gn_free(rec->spec_path);
+    gn_free(rec->project);
+    gn_free(rec->classification);
+    gn_free(rec->owner);
     rec->name = rec->state = rec->spec_text = rec->spec_format = rec->spec_path = NULL;
+    rec->project = rec->classification = rec->owner = NULL;
 }
 
 void gn_campaign_rec_array_free(gn_campaign_rec *recs, size_t n)
@@ -220,6 +224,11 @@ gn_status gn_store_campaign_create(gn_store *s, gn_campaign_rec *rec, gn_err *er
     NEED(s && rec, "gn_store_campaign_create");
     if (!rec->name || !*rec->name)
         return gn_err_set(err, GN_ERR_INVALID, "a campaign needs a name");
+    if (rec->classification && !gn_store_classification_valid(rec->classification))
+        return gn_err_set(err, GN_ERR_INVALID,
+                          "classification '%s' is not one of public, internal, controlled, "
+                          "restricted",
+                          rec->classification);
     if (rec->state && !gn__store_campaign_state_valid(rec->state))
         return gn_err_set(err, GN_ERR_INVALID,
                           "campaign state '%s' is not one of active, paused, completed, archived",

@@ -40,6 +40,9 @@ typedef struct gn_campaign_rec {
     uint64_t seed;      /* planner seed actually used */
     long budget;        /* budget.experiments */
     double created, updated; /* epoch seconds */
+    char *project;        /* schema 3; NULL on create means "default" */
+    char *classification; /* public|internal|controlled|restricted; NULL on create: "internal" */
+    char *owner;          /* the user who created it through the service, else NULL */
 } gn_campaign_rec;
 
 typedef enum {
