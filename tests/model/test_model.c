@@ -461,6 +461,90 @@ static void set_data_and_add_point_match_refit(void **state)
     free(Xt);
 }
 
+/* A warm refit after one more point lands close to a full multi-start
+ * fit of the same data (log posterior within a small margin, predictions
+ * close), and before any fit it is a full fit. */
+static void refit_close_to_full_fit(void **state)
+{
+    trng r = {21};
+    size_t n = 40, m = 25, i;
+    double *X = t_points(&r, n + 1, 3), *Xt = t_points(&r, m, 3), y[41];
+    double mf[25], mr[25], vf[25], vr[25], sd;
+    gn_gp *full, *warm, *cold;
+    gn_gp_options o;
+    gn_err err;
+    (void)state;
+    for (i = 0; i <= n; i++)
+        y[i] = sin(4.0 * X[3 * i]) + X[3 * i + 1] * X[3 * i + 1] + 0.02 * t_normal(&r);
+    full = t_fit(3, GN_KERNEL_MATERN52, GN_WARP_NONE, X, y, n + 1);
+    warm = t_fit(3, GN_KERNEL_MATERN52, GN_WARP_NONE, X, y, n);
+    assert_int_equal(gn_gp_refit(warm, X, y, n + 1, 60, &err), GN_OK);
+    assert_int_equal(gn_gp_n(warm), n + 1);
+    /* the warm start from a nearby optimum loses at most a little */
+    assert_true(gn_gp_log_posterior(warm) >= gn_gp_log_posterior(full) - 1.0);
+    assert_int_equal(gn_gp_predict(full, Xt, m, mf, vf, NULL), GN_OK);
+    assert_int_equal(gn_gp_predict(warm, Xt, m, mr, vr, NULL), GN_OK);
+    sd = t_sd(full);
+    for (i = 0; i < m; i++) {
+        assert_near(mr[i], mf[i], 0.1 * sd);
+        assert_true(vr[i] >= 0.0);
+    }
+    /* no previous fit: refit is a full fit (same seed, same result) */
+    gn_gp_options_default(&o);
+    o.seed = 42;
+    assert_int_equal(gn_gp_new(3, &o, &cold, &err), GN_OK);
+    assert_int_equal(gn_gp_refit(cold, X, y, n + 1, 5, &err), GN_OK);
+    assert_near(gn_gp_log_posterior(cold), gn_gp_log_posterior(full), 1e-9);
+    /* bad input is refused, and the model is unchanged */
+    y[0] = NAN;
+    assert_int_equal(gn_gp_refit(warm, X, y, n + 1, 60, &err), GN_ERR_INVALID);
+    assert_int_equal(gn_gp_n(warm), n + 1);
+    gn_gp_free(full);
+    gn_gp_free(warm);
+    gn_gp_free(cold);
+    free(X);
+    free(Xt);
+}
+
+/* The blocked standardised prediction equals the point-wise one mapped to
+ * standard units: mean_std = to_standard(mean), var_std = var / sd^2. */
+static void predict_standard_matches_predict(void **state)
+{
+    trng r = {22};
+    size_t n = 35, m = 300, i; /* m spans several blocks */
+    double *X = t_points(&r, n, 2), *Xt = t_points(&r, m, 2), y[35];
+    double *mo = malloc(m * sizeof(double)), *vo = malloc(m * sizeof(double));
+    double *ms = malloc(m * sizeof(double)), *vs = malloc(m * sizeof(double));
+    double sd, gm, gv;
+    gn_gp *gp;
+    (void)state;
+    assert_true(mo && vo && ms && vs);
+    for (i = 0; i < n; i++)
+        y[i] = 10.0 + 3.0 * cos(5.0 * X[2 * i]) * X[2 * i + 1];
+    gp = t_fit(2, GN_KERNEL_RBF, GN_WARP_NONE, X, y, n);
+    assert_int_equal(gn_gp_predict(gp, Xt, m, mo, vo, NULL), GN_OK);
+    assert_int_equal(gn_gp_predict_standard(gp, Xt, m, ms, vs, NULL), GN_OK);
+    sd = t_sd(gp);
+    for (i = 0; i < m; i++) {
+        assert_near(ms[i], gn_gp_to_standard(gp, mo[i]), 1e-8);
+        assert_near(vs[i] * sd * sd, vo[i], 1e-8 * (1.0 + vo[i]));
+        assert_true(vs[i] >= 0.0);
+    }
+    /* and agrees with the gradient path in standardised units */
+    assert_int_equal(gn_gp_predict_grad(gp, Xt + 2 * 7, 1, &gm, &gv, NULL, NULL, NULL), GN_OK);
+    assert_near(gm, ms[7], 1e-9);
+    assert_near(gv, vs[7], 1e-9);
+    /* var may be NULL */
+    assert_int_equal(gn_gp_predict_standard(gp, Xt, m, ms, NULL, NULL), GN_OK);
+    gn_gp_free(gp);
+    free(X);
+    free(Xt);
+    free(mo);
+    free(vo);
+    free(ms);
+    free(vs);
+}
+
 static void seeded_fit_deterministic(void **state)
 {
     trng r = {11};
@@ -598,6 +682,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(log_warp_improves_density),
     cmocka_unit_test(power_warp_fits_skewed_data),
     cmocka_unit_test(set_data_and_add_point_match_refit),
+    cmocka_unit_test(refit_close_to_full_fit),
+    cmocka_unit_test(predict_standard_matches_predict),
     cmocka_unit_test(seeded_fit_deterministic),
     cmocka_unit_test(large_n_uses_subset_then_polishes),
     cmocka_unit_test(bad_input_rejected),
