@@ -56,6 +56,7 @@
 #define DESIGN_RETRIES 1024          /* design points tried when the next one repeats a point */
 #define ENDGAME_FRACTION 0.1         /* default endgame: the last 10% of the budget exploit */
 #define ENDGAME_BETA 0.1             /* with UCB of this beta (0 would be the posterior mean) */
+#define EXPLOIT_EVERY 4              /* default: every 4th model-based proposal exploits */
 #define SKEW_WARP 1.0                /* AUTO warp: power warp above this |skewness| */
 
 /* Trust region (TuRBO-1, Eriksson et al. 2019). */
@@ -158,6 +159,7 @@ void gn_bo_options_default(gn_bo_options *o, const gn_spec *spec)
     o->starts = 0;
     o->failures_infeasible = 1;
     o->endgame = ENDGAME_FRACTION;
+    o->exploit_every = EXPLOIT_EVERY;
     if (spec) {
         /* the spec's bo keys (validated by the spec reader) */
         const gn_planner_spec *p = &spec->planner;
@@ -220,6 +222,9 @@ static gn_status options_check(const gn_bo_options *o, gn_err *err)
         return gn_err_set(err, GN_ERR_INVALID, "bo: starts must be in 0..100, got %d", o->starts);
     if (!(o->endgame >= 0.0 && o->endgame <= 1.0))
         return gn_err_set(err, GN_ERR_INVALID, "bo: endgame must be in [0, 1], got %g", o->endgame);
+    if (o->exploit_every < 0)
+        return gn_err_set(err, GN_ERR_INVALID, "bo: exploit_every must be >= 0, got %d",
+                          o->exploit_every);
     return GN_OK;
 }
 
@@ -1570,14 +1575,26 @@ static void work_free(bo_work *w)
     gn_free(w->train);
 }
 
-/* Proposal idx is in the endgame: among the last ceil(endgame * budget)
- * experiments of a campaign with a budget. With few evaluations left, a
- * proposal that refines the best region is worth more than information
- * (on Branin at 30 evaluations, the median regret of 20 seeds went from
- * 2.2e-3 to about 3e-4, q = 1 and q = 4). */
-static int in_endgame(const bo_state *s, long idx)
+/* Proposal idx exploits (UCB with a small beta instead of the
+ * acquisition):
+ *  - in the endgame: among the last ceil(endgame * budget) experiments of
+ *    a campaign with a budget. With few evaluations left, a proposal that
+ *    refines the best region is worth more than information (on Branin at
+ *    30 evaluations of a 30-evaluation budget, the median regret of 20
+ *    seeds went from 2.2e-3 to about 3e-4, q = 1 and q = 4);
+ *  - every exploit_every-th model-based proposal of a global model (not in
+ *    a candidate pool, not in trust-region mode, which is local already):
+ *    the incumbent is refined while the search goes on, so a campaign is
+ *    good early too, not only at its budget (Branin at 30 of 100
+ *    evaluations, 40 seeds: 1.5e-3 -> 3.4e-4 sequential, 1.6e-4 in
+ *    batches of 4; Hartmann-6 at 60 and at 100 unchanged within noise;
+ *    on pools it cost: alkox and hplc got worse, hence not there). */
+static int exploits(const bo_state *s, long idx)
 {
-    long budget = s->spec ? s->spec->budget.experiments : 0, last;
+    long budget = s->spec ? s->spec->budget.experiments : 0, last, k = s->opt.exploit_every;
+    if (k > 0 && s->n_pool == 0 && !s->tr_active && idx >= s->opt.initial &&
+        (idx - s->opt.initial) % k == k - 1)
+        return 1;
     if (budget <= 0 || !(s->opt.endgame > 0.0))
         return 0;
     last = (long)ceil(s->opt.endgame * (double)budget - 1e-9);
@@ -1640,7 +1657,7 @@ static gn_status bo_ask(void *state, const gn_ask_ctx *ctx, size_t n, gn_ask_out
             st = fantasize(s, &w, err);
             gn_bo_acquisition acq = s->opt.acquisition;
             double beta = s->opt.ucb_beta;
-            if (in_endgame(s, idx)) {
+            if (exploits(s, idx)) {
                 s->opt.acquisition = GN_BO_ACQ_UCB;
                 s->opt.ucb_beta = ENDGAME_BETA;
             }

@@ -56,6 +56,9 @@ typedef struct gn_bo_options {
     double endgame;                /* the last ceil(endgame * budget.experiments) proposals exploit:
                                       UCB with beta 0.1 instead of the acquisition (default 0.1;
                                       0 = never; no effect without a budget) */
+    int exploit_every;             /* every k-th model-based proposal exploits the same way, with a
+                                      global model (not in pools or trust regions); default 4,
+                                      0 = never */
 } gn_bo_options;
 
 /* Fills o with the defaults for spec: initial = spec->planner.initial when
