@@ -6,8 +6,11 @@
 #   make build  just build (into build/)
 #   make fuzz   build the libFuzzer targets with clang and fuzz the spec reader
 #   make bench  the planner benchmark against Optuna TPE and a scikit-learn GP-EI
-#               loop, and the suggestion-speed benchmark (bench/README.md);
-#               `make bench-quick` is a smoke run
+#               loop, the suggestion-speed benchmark, and the dispatch benchmark
+#               (experiments/s with no-op runners, local and MPI, against Dask)
+#               (bench/README.md); `make bench-quick` is a smoke run,
+#               `make bench-dispatch` the dispatch benchmark alone,
+#               `make bench-serve` the service benchmark alone
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -15,7 +18,7 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 120
 
-.PHONY: all deps build demo test test-fast test-asan fuzz bench bench-quick clean
+.PHONY: all deps build demo test test-fast test-asan fuzz bench bench-quick bench-dispatch bench-serve clean
 
 all: build
 
@@ -61,6 +64,13 @@ bench: build
 bench-quick: build
 	@scripts/install-deps --bench
 	bench/run --quick --build $(BUILD)
+
+bench-dispatch: build
+	@scripts/install-deps --bench
+	bench/run --only dispatch --build $(BUILD)
+
+bench-serve: build
+	bench/run --only serve --build $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

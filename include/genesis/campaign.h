@@ -59,7 +59,8 @@ GN_API const char *gn_db_errmsg(const gn_db *db);
 /* The path of the database file. */
 GN_API const char *gn_db_path(const gn_db *db);
 /* All campaigns as a JSON array of summaries (name, state, budget,
- * counts, best, created, updated). *json is new; free with gn_string_free. */
+ * counts, project, classification, owner, created, updated). *json is
+ * new; free with gn_string_free. */
 GN_API gn_status gn_db_campaigns_json(gn_db *db, char **json);
 
 /* Frees a string returned by this API. NULL is a no-op. */
@@ -165,6 +166,10 @@ typedef struct gn_run_options {
     /* Where attempts run: <work_dir>/<number>/<attempt>/. Default:
      * "<database file>.runs/<campaign>" when NULL. */
     const char *work_dir;
+    /* Executors whose experiments are batch jobs (slurm): when the run
+     * stops, leave the jobs running instead of cancelling them; `genesis
+     * resume` re-attaches to them (docs/slurm.md). */
+    int leave_jobs;
 } gn_run_options;
 
 /* Runs the campaign to its budget with the spec's runner and executor,
@@ -192,11 +197,14 @@ GN_API void gn_campaign_request_stop(gn_campaign *c);
  * GN_ERR_INVALID for another format. */
 GN_API gn_status gn_campaign_export(gn_campaign *c, const char *format, FILE *out);
 /* The campaign summary as JSON text (name, state, budget, counts, best,
- * spec, and "prior": how many rows of the spec's `prior:` dataset were
+ * project, classification, owner, spec, and "prior": how many rows of the spec's `prior:` dataset were
  * told to the planner, 0 without one); free with gn_string_free. */
 GN_API gn_status gn_campaign_summary_json(gn_campaign *c, char **json);
 /* One experiment as JSON (as in the export, plus its attempts with exit
- * status, timings, host and output tails); free with gn_string_free. */
+ * status, timings, host and output tails); free with gn_string_free.
+ * Experiments in exports and here also carry "lease": {"user", "deadline"}
+ * while a service client holds them and "partial": {...} once partial
+ * results were told (docs/api.md). */
 GN_API gn_status gn_campaign_experiment_json(gn_campaign *c, int64_t number, char **json);
 
 #ifdef __cplusplus

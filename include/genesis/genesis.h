@@ -7,6 +7,8 @@
  * analyse.h   what a campaign taught: analysis and reports
  * dataset.h   datasets: import, list, show, export, archive
  * mpi.h       running a campaign across the ranks of an MPI job
+ * serve.h     the HTTP service (`genesis serve`)
+ * identity.h  users, projects, roles, API tokens, the audit log
  */
 #ifndef GENESIS_GENESIS_H
 #define GENESIS_GENESIS_H
@@ -17,6 +19,8 @@
 #include "genesis/analyse.h"
 #include "genesis/dataset.h"
 #include "genesis/mpi.h"
+#include "genesis/serve.h"
+#include "genesis/identity.h"
 
 #define GENESIS_VERSION "0.1.0"
 

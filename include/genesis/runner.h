@@ -43,7 +43,11 @@ typedef struct gn_runner_input {
     const double *values;          /* numeric value; for a choice, the index of the value */
     const char *const *labels;     /* for a choice, the value's text; NULL otherwise */
     const char *params_json;       /* the same as a JSON object ($GENESIS_PARAMS) */
-    const char *workdir;           /* a fresh directory for this attempt */
+    /* The path of this attempt's own directory. It is NOT created unless
+     * the function asks for it with gn_runner_workdir(in): creating a
+     * directory per attempt costs more than a cheap simulation. */
+    const char *workdir;
+    const void *internal_;         /* for gn_runner_workdir; do not touch */
 } gn_runner_input;
 
 typedef struct gn_runner_output gn_runner_output;
@@ -56,6 +60,13 @@ GN_API gn_status gn_runner_output_set(gn_runner_output *out, const char *name, d
 
 /* Marks the attempt failed with a reason (copied, truncated to 1 KiB). */
 GN_API void gn_runner_output_fail(gn_runner_output *out, const char *reason);
+
+/* Creates this attempt's working directory (in->workdir), empty, on the
+ * first call, and returns its absolute path (the same as in->workdir);
+ * later calls return it at once. Call it from the runner function with the
+ * `in` it was given, before writing files there. NULL when the directory
+ * cannot be created (errno says why) or `in` is not a runner's input. */
+GN_API const char *gn_runner_workdir(const gn_runner_input *in);
 
 typedef int (*gn_runner_fn)(const gn_runner_input *in, gn_runner_output *out);
 

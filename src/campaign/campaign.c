@@ -115,6 +115,12 @@ out:
  * parsed spec. Takes ownership of spec in every case. */
 static gn_status create_from_spec(gn_db *db, gn_spec *spec, const char *abs_path, gn_campaign **out)
 {
+    return gn__campaign_create_spec(db, spec, abs_path, NULL, out);
+}
+
+gn_status gn__campaign_create_spec(gn_db *db, gn_spec *spec, const char *abs_path,
+                                   const gn__owned *owned, gn_campaign **out)
+{
     gn_campaign *c = NULL;
     gn_campaign_rec existing;
     gn_status st;
@@ -127,6 +133,12 @@ static gn_status create_from_spec(gn_db *db, gn_spec *spec, const char *abs_path
     }
     c->spec = spec;
     st = gn_store_campaign_get(db->store, spec->name, &existing, &db->err);
+    if (st == GN_OK && owned) {
+        st = gn_err_set(&db->err, GN_ERR_EXISTS, "a campaign named '%s' exists already",
+                        spec->name);
+        gn_campaign_rec_free(&existing);
+        goto fail;
+    }
     if (st == GN_OK) {
         if (strlen(existing.spec_text) != spec->text_len ||
             memcmp(existing.spec_text, spec->text, spec->text_len) != 0) {
@@ -145,6 +157,16 @@ static gn_status create_from_spec(gn_db *db, gn_spec *spec, const char *abs_path
         c->rec.spec_text = gn_strndup(spec->text, spec->text_len);
         c->rec.spec_format = gn_strdup(spec->is_json ? "json" : "yaml");
         c->rec.spec_path = abs_path ? gn_strdup(abs_path) : NULL;
+        if (owned) {
+            c->rec.project = gn_strdup(owned->project ? owned->project : "default");
+            c->rec.classification =
+                gn_strdup(owned->classification ? owned->classification : "internal");
+            c->rec.owner = owned->owner ? gn_strdup(owned->owner) : NULL;
+            if (!c->rec.project || !c->rec.classification || (owned->owner && !c->rec.owner)) {
+                st = gn_err_nomem(&db->err);
+                goto fail;
+            }
+        }
         if (!c->rec.name || !c->rec.state || !c->rec.spec_text || !c->rec.spec_format ||
             (abs_path && !c->rec.spec_path)) {
             st = gn_err_nomem(&db->err);
@@ -484,6 +506,25 @@ static char *prediction_json(const gn_campaign *c, const double *mean, const dou
 gn_status gn__campaign_propose(gn_campaign *c, const double *pending, size_t n_pending, long n_issued,
                                size_t n, gn_experiment_rec **out, gn_err *err)
 {
+    gn_experiment_rec *recs = NULL;
+    gn_status st;
+
+    *out = NULL;
+    st = gn__campaign_plan(c, pending, n_pending, n_issued, n, &recs, err);
+    if (st != GN_OK)
+        return st;
+    st = gn_store_experiments_add(c->db->store, c->rec.id, recs, n, err);
+    if (st != GN_OK) {
+        gn_experiment_rec_array_free(recs, n);
+        return st;
+    }
+    *out = recs;
+    return GN_OK;
+}
+
+gn_status gn__campaign_plan(gn_campaign *c, const double *pending, size_t n_pending, long n_issued,
+                            size_t n, gn_experiment_rec **out, gn_err *err)
+{
     size_t d = c->space.dim, m = c->spec->n_objectives, i;
     gn_ask_out ao;
     gn_ask_ctx ctx;
@@ -520,9 +561,6 @@ gn_status gn__campaign_propose(gn_campaign *c, const double *pending, size_t n_p
             goto out;
         }
     }
-    st = gn_store_experiments_add(c->db->store, c->rec.id, recs, n, err);
-    if (st != GN_OK)
-        goto out;
     *out = recs;
     recs = NULL;
 out:
@@ -697,6 +735,12 @@ gn_status gn_campaign_ask_new(gn_campaign *c, size_t n, int64_t *numbers, double
 static gn_status tell_record(gn_campaign *c, int64_t number, gn_exp_status exp_status,
                              const char *outcome, const char *reason)
 {
+    return gn__campaign_tell_record(c, number, exp_status, outcome, reason, 0);
+}
+
+gn_status gn__campaign_tell_record(gn_campaign *c, int64_t number, gn_exp_status exp_status,
+                                   const char *outcome, const char *reason, int allow_running)
+{
     gn_experiment_rec e;
     gn_attempt_rec a;
     gn_attempt_finish f;
@@ -711,7 +755,7 @@ static gn_status tell_record(gn_campaign *c, int64_t number, gn_exp_status exp_s
                           c->rec.name, (long long)number);
     if (st != GN_OK)
         return st;
-    if (e.status != GN_EXP_PROPOSED) {
+    if (e.status != GN_EXP_PROPOSED && !(allow_running && e.status == GN_EXP_RUNNING)) {
         if (e.status == GN_EXP_RUNNING)
             st = gn_err_set(&c->err, GN_ERR_STATE,
                             "experiment %lld of '%s' is being run by its runner (attempt %d); its "
@@ -743,39 +787,51 @@ out:
     return st;
 }
 
+gn_status gn__campaign_values_json(size_t n, const char *const *names, const double *values,
+                                   char **text, gn_err *err)
+{
+    json_t *o = NULL;
+    gn_status st = GN_OK;
+    size_t i;
+
+    *text = NULL;
+    o = json_object();
+    if (!o)
+        return gn_err_nomem(err);
+    for (i = 0; i < n; i++) {
+        if (!names[i] || !names[i][0]) {
+            st = gn_err_set(err, GN_ERR_OUTCOME, "outcome %zu has no name", i + 1);
+            goto out;
+        }
+        if (!isfinite(values[i])) {
+            st = gn_err_set(err, GN_ERR_OUTCOME, "outcome '%s' is not a finite number", names[i]);
+            goto out;
+        }
+        if (json_object_set_new(o, names[i], json_real(values[i])) != 0) {
+            st = gn_err_nomem(err);
+            goto out;
+        }
+    }
+    *text = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    if (!*text)
+        st = gn_err_nomem(err);
+out:
+    json_decref(o);
+    return st;
+}
+
 gn_status gn_campaign_tell(gn_campaign *c, int64_t number, size_t n, const char *const *names,
                            const double *values)
 {
-    json_t *o = NULL;
     char *text = NULL;
     gn_status st;
-    size_t i;
 
     if (!c || (n && (!names || !values)))
         return GN_ERR_INVALID;
     gn_err_clear(&c->err);
-    o = json_object();
-    if (!o)
-        return gn_err_nomem(&c->err);
-    for (i = 0; i < n; i++) {
-        if (!names[i] || !names[i][0]) {
-            st = gn_err_set(&c->err, GN_ERR_OUTCOME, "outcome %zu has no name", i + 1);
-            goto out;
-        }
-        if (!isfinite(values[i])) {
-            st = gn_err_set(&c->err, GN_ERR_OUTCOME, "outcome '%s' is not a finite number", names[i]);
-            goto out;
-        }
-        if (json_object_set_new(o, names[i], json_real(values[i])) != 0) {
-            st = gn_err_nomem(&c->err);
-            goto out;
-        }
-    }
-    text = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
-    if (!text) {
-        st = gn_err_nomem(&c->err);
+    st = gn__campaign_values_json(n, names, values, &text, &c->err);
+    if (st != GN_OK)
         goto out;
-    }
     st = gn__campaign_outcome_values(c, text, NULL, NULL, &c->err);
     if (st != GN_OK) {
         gn_err_prefix(&c->err, "experiment %lld: nothing recorded", (long long)number);
@@ -784,7 +840,6 @@ gn_status gn_campaign_tell(gn_campaign *c, int64_t number, size_t n, const char 
     st = tell_record(c, number, GN_EXP_COMPLETED, text, NULL);
 out:
     free(text);
-    json_decref(o);
     return st;
 }
 

@@ -73,6 +73,16 @@ static json_t *campaign_summary(gn_db *db, const gn_campaign_rec *rec, gn_err *e
                   (json_int_t)n.completed, "failed", (json_int_t)n.failed, "running",
                   (json_int_t)n.running, "proposed", (json_int_t)n.proposed, "abandoned",
                   (json_int_t)n.abandoned, "created", rec->created, "updated", rec->updated);
+    /* schema 3: who the campaign belongs to (the service) */
+    if (o && (json_object_set_new(o, "project",
+                                  json_string(rec->project ? rec->project : "default")) ||
+              json_object_set_new(o, "classification",
+                                  json_string(rec->classification ? rec->classification
+                                                                  : "internal")) ||
+              json_object_set_new(o, "owner", rec->owner ? json_string(rec->owner) : json_null()))) {
+        json_decref(o);
+        o = NULL;
+    }
     if (!o)
         gn_err_nomem(err);
     return o;

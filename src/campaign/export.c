@@ -78,6 +78,17 @@ static json_t *campaign_object(gn_campaign *c, int with_spec, gn_err *err)
                   (json_int_t)n.proposed, "running", (json_int_t)n.running, "completed",
                   (json_int_t)n.completed, "failed", (json_int_t)n.failed, "abandoned",
                   (json_int_t)n.abandoned, "attempts", (json_int_t)n.attempts);
+    /* schema 3: who the campaign belongs to (the service) */
+    if (o && (json_object_set_new(o, "project",
+                                  json_string(c->rec.project ? c->rec.project : "default")) ||
+              json_object_set_new(o, "classification",
+                                  json_string(c->rec.classification ? c->rec.classification
+                                                                    : "internal")) ||
+              json_object_set_new(o, "owner",
+                                  c->rec.owner ? json_string(c->rec.owner) : json_null()))) {
+        json_decref(o);
+        o = NULL;
+    }
     if (o && with_spec) {
         json_object_set_new(o, "spec", json_string(c->rec.spec_text));
         json_object_set_new(o, "spec_format", json_string(c->rec.spec_format));
@@ -91,11 +102,28 @@ static json_t *campaign_object(gn_campaign *c, int with_spec, gn_err *err)
 
 static json_t *experiment_object(const gn_experiment_rec *e)
 {
-    return json_pack("{s:I, s:s, s:o, s:o, s:o, s:i, s:s?, s:o, s:o}", "id", (json_int_t)e->number,
-                     "status", gn_exp_status_name(e->status), "parameters", parse_or_null(e->params),
-                     "outcome", parse_or_null(e->outcome), "prediction", parse_or_null(e->prediction),
-                     "attempts", e->attempts, "origin", e->origin, "created", time_string(e->created),
-                     "updated", time_string(e->updated));
+    json_t *o = json_pack("{s:I, s:s, s:o, s:o, s:o, s:i, s:s?, s:o, s:o}", "id",
+                          (json_int_t)e->number, "status", gn_exp_status_name(e->status),
+                          "parameters", parse_or_null(e->params), "outcome",
+                          parse_or_null(e->outcome), "prediction", parse_or_null(e->prediction),
+                          "attempts", e->attempts, "origin", e->origin, "created",
+                          time_string(e->created), "updated", time_string(e->updated));
+    int bad = 0;
+
+    /* the service's lease (while the experiment is out) and partial
+     * results, when there are any */
+    if (o && e->lease_deadline > 0 &&
+        (e->status == GN_EXP_PROPOSED || e->status == GN_EXP_RUNNING))
+        bad |= json_object_set_new(o, "lease",
+                                   json_pack("{s:s?, s:f}", "user", e->lease_user, "deadline",
+                                             e->lease_deadline));
+    if (o && e->partial)
+        bad |= json_object_set_new(o, "partial", parse_or_null(e->partial));
+    if (bad) {
+        json_decref(o);
+        o = NULL;
+    }
+    return o;
 }
 
 static json_t *attempt_object(const gn_attempt_rec *a)

@@ -55,6 +55,22 @@ struct gn_campaign {
     size_t n_used;
 };
 
+/* Who a campaign created by the service belongs to (borrowed strings;
+ * NULL project: "default", NULL classification: "internal"). */
+typedef struct gn__owned {
+    const char *project;
+    const char *classification;
+    const char *owner;
+} gn__owned;
+
+/* Creates the campaign of a parsed spec (taking ownership of spec in every
+ * case). owned NULL: an existing campaign with the very same spec is
+ * reopened (gn_campaign_create); otherwise an existing name is always
+ * GN_ERR_EXISTS and the new record carries owned's fields. Errors go to
+ * db->err. */
+gn_status gn__campaign_create_spec(gn_db *db, gn_spec *spec, const char *abs_path,
+                                   const gn__owned *owned, gn_campaign **out);
+
 /* Parses an experiment's JSON params into x (space dim values). */
 gn_status gn__campaign_point(gn_campaign *c, const gn_experiment_rec *e, double *x, gn_err *err);
 
@@ -75,6 +91,26 @@ gn_status gn__campaign_tell_new(gn_campaign *c, const gn_experiment_rec *exps, s
  * are returned in *out (caller frees with gn_experiment_rec_array_free). */
 gn_status gn__campaign_propose(gn_campaign *c, const double *pending, size_t n_pending, long n_issued,
                                size_t n, gn_experiment_rec **out, gn_err *err);
+
+/* The first half of gn__campaign_propose: asks the planner for n points
+ * and returns them as records (params, prediction, origin) WITHOUT storing
+ * them (the service stores them with their leases, store_lease.h). */
+gn_status gn__campaign_plan(gn_campaign *c, const double *pending, size_t n_pending, long n_issued,
+                            size_t n, gn_experiment_rec **out, gn_err *err);
+
+/* Records a finished manual attempt of experiment `number`: COMPLETED with
+ * outcome (checked by the caller) or FAILED with reason, in one store
+ * transaction (gn_store_attempts_finish; the write hook runs in it). The
+ * experiment must be PROPOSED, or RUNNING when allow_running (the service:
+ * a measured result is never thrown away). Errors go to c->err. */
+gn_status gn__campaign_tell_record(gn_campaign *c, int64_t number, gn_exp_status exp_status,
+                                   const char *outcome, const char *reason, int allow_running);
+
+/* The JSON object {"name": value, ...} of n named finite values (compact,
+ * 17 digits); *text is from jansson: release it with free(). GN_ERR_OUTCOME
+ * for an empty name or a value that is not finite. */
+gn_status gn__campaign_values_json(size_t n, const char *const *names, const double *values,
+                                   char **text, gn_err *err);
 
 /* 1 if the completed experiment's outcome satisfies every outcome
  * constraint; the objective values go to y (may be NULL). 0 otherwise or

@@ -4,6 +4,11 @@
  *   planner.ask -> store (proposed) -> executor.submit -> store (running)
  *   executor.wait -> store (attempt finished, committed) -> planner.tell
  *
+ * in turns (run_turn): the results that arrived, the experiments started in
+ * the slots they freed, then ONE transaction that records those starts and
+ * finishes, then reports and the planner. So one durable commit serves a
+ * whole turn, and runners work while it is written.
+ *
  * Order matters for crash safety: an experiment is recorded before it is
  * started, and an outcome is committed before anything reports it or the
  * planner hears of it. A process killed at any instant leaves the store in
@@ -41,8 +46,14 @@ typedef struct run_state {
     gn_campaign *c;
     const gn_run_options *opts;
     gn_executor *exec;
-    run_item **queue;   /* to run, in order */
-    size_t n_queue, cap_queue;
+    run_item **queue;   /* to run, in order: queue[q_head .. q_head + n_queue) */
+    size_t q_head, n_queue, cap_queue;
+    /* Submitted this turn, their start not yet recorded: committed with the
+     * turn's finished attempts in one transaction (run_record). */
+    run_item **starting;
+    gn_attempt_rec *start_recs;
+    size_t n_starting, cap_starting;
+    int propose_ahead;  /* the planner ignores outcomes: propose in large batches */
     run_item **running;
     size_t n_running, cap_running;
     double *pending;    /* scratch: points of queued + running items */
@@ -75,6 +86,34 @@ static int push(run_item ***arr, size_t *n, size_t *cap, run_item *it)
     }
     (*arr)[(*n)++] = it;
     return 1;
+}
+
+/* Appends to the queue, reusing the room before q_head first. */
+static int queue_push(run_state *rs, run_item *it)
+{
+    if (rs->q_head + rs->n_queue == rs->cap_queue) {
+        if (rs->q_head > 0) {
+            memmove(rs->queue, rs->queue + rs->q_head, rs->n_queue * sizeof *rs->queue);
+            rs->q_head = 0;
+        } else {
+            size_t nc = rs->cap_queue ? rs->cap_queue * 2 : 16;
+            run_item **p = gn_reallocarray(rs->queue, nc, sizeof *p);
+            if (!p)
+                return 0;
+            rs->queue = p;
+            rs->cap_queue = nc;
+        }
+    }
+    rs->queue[rs->q_head + rs->n_queue++] = it;
+    return 1;
+}
+
+static run_item *queue_pop(run_state *rs)
+{
+    run_item *it = rs->queue[rs->q_head];
+    rs->n_queue--;
+    rs->q_head = rs->n_queue ? rs->q_head + 1 : 0;
+    return it;
 }
 
 /* Copies an experiment record into a new item with its point parsed. */
@@ -160,6 +199,23 @@ static void note_best(run_state *rs, const char *outcome)
     }
 }
 
+/* note_best from the values of an outcome already read (run_record). */
+static void note_best_values(run_state *rs, const double *y, const double *cv)
+{
+    const gn_spec *spec = rs->c->spec;
+    double sign = spec->objectives[0].maximize ? 1.0 : -1.0;
+    size_t j;
+    for (j = 0; j < spec->n_outcome_constraints; j++) {
+        const gn_outcome_constraint *oc = &spec->outcome_constraints[j];
+        if ((oc->has_min && cv[j] < oc->min) || (oc->has_max && cv[j] > oc->max))
+            return; /* infeasible */
+    }
+    if (!rs->has_best || sign * y[0] > sign * rs->best) {
+        rs->best = y[0];
+        rs->has_best = 1;
+    }
+}
+
 /* Counts the failed and timed-out attempts of a stored experiment (for the
  * retry budget of experiments that resume after earlier attempts). */
 static gn_status count_failures(run_state *rs, run_item *it, gn_err *err)
@@ -186,9 +242,14 @@ static gn_status run_load(run_state *rs, gn_err *err)
     size_t n_stale = 0, n = 0, i;
     gn_status st;
 
-    st = gn_store_recover_interrupted(c->db->store, c->rec.id,
-                                      "genesis stopped while the attempt was running", &stale,
-                                      &n_stale, err);
+    /* batch jobs outlive genesis: run_adopt re-attaches to them */
+    st = gn_executor_kind_adopts(c->spec->executor.kind)
+             ? gn_store_recover_interrupted_keep_jobs(c->db->store, c->rec.id,
+                                                      "genesis stopped while the attempt was running",
+                                                      &stale, &n_stale, err)
+             : gn_store_recover_interrupted(c->db->store, c->rec.id,
+                                            "genesis stopped while the attempt was running", &stale,
+                                            &n_stale, err);
     if (st != GN_OK)
         goto out;
     for (i = 0; i < n_stale; i++) {
@@ -222,7 +283,7 @@ static gn_status run_load(run_state *rs, gn_err *err)
         st = item_new(rs, &exps[i], &it, err);
         if (st == GN_OK && it->rec.attempts > 0)
             st = count_failures(rs, it, err);
-        if (st == GN_OK && !push(&rs->queue, &rs->n_queue, &rs->cap_queue, it))
+        if (st == GN_OK && !queue_push(rs, it))
             st = gn_err_nomem(err);
         if (st != GN_OK) {
             item_free(it);
@@ -232,6 +293,83 @@ static gn_status run_load(run_state *rs, gn_err *err)
 out:
     gn_attempt_rec_array_free(stale, n_stale);
     gn_experiment_rec_array_free(exps, n);
+    return st;
+}
+
+/* Re-attaches the executor to the attempts run_load left running (batch
+ * jobs of an earlier genesis, see gn_store_recover_interrupted_keep_jobs):
+ * they become running items whose results come from wait as usual. An
+ * attempt the executor cannot find (never submitted) is recorded as
+ * interrupted and its experiment queued again. */
+static gn_status run_adopt(run_state *rs, gn_err *err)
+{
+    gn_campaign *c = rs->c;
+    gn_exp_status running = GN_EXP_RUNNING;
+    gn_experiment_rec *exps = NULL;
+    size_t n = 0, i, j, adopted = 0;
+    gn_status st;
+
+    st = gn_store_experiment_list(c->db->store, c->rec.id, &running, &exps, &n, err);
+    for (i = 0; i < n && st == GN_OK; i++) {
+        gn_attempt_rec *atts = NULL, *a = NULL;
+        size_t n_atts = 0;
+        run_item *it = NULL;
+        gn_task task;
+
+        st = gn_store_attempt_list(c->db->store, exps[i].id, &atts, &n_atts, err);
+        for (j = 0; st == GN_OK && j < n_atts; j++)
+            if (atts[j].status == GN_ATT_RUNNING)
+                a = &atts[j];
+        if (st == GN_OK && a)
+            st = item_new(rs, &exps[i], &it, err);
+        if (st == GN_OK && a)
+            st = count_failures(rs, it, err);
+        if (st == GN_OK && a) {
+            it->attempt = a->number;
+            it->attempt_id = a->id;
+            snprintf(it->started.workdir, sizeof it->started.workdir, "%s", a->workdir ? a->workdir : "");
+            snprintf(it->started.host, sizeof it->started.host, "%s", a->host ? a->host : "");
+            snprintf(it->started.job_id, sizeof it->started.job_id, "%s", a->job_id ? a->job_id : "");
+            it->started.pid = a->pid;
+            it->started.pid_start = a->pid_start;
+            it->started.started = a->started;
+            memset(&task, 0, sizeof task);
+            task.experiment_id = it->rec.id;
+            task.number = it->rec.number;
+            task.attempt = a->number;
+            task.x = it->x;
+            task.params_json = it->rec.params;
+            st = gn_executor_adopt(rs->exec, &task, a, err);
+            if (st == GN_OK) {
+                if (!push(&rs->running, &rs->n_running, &rs->cap_running, it))
+                    st = gn_err_nomem(err); /* adopted: the executor reports it, unknown here */
+                else
+                    adopted++;
+                it = NULL;
+            } else if (st == GN_ERR_NOT_FOUND) {
+                gn_attempt_finish fin;
+                emit(rs, "experiment %lld: %s; it will run again", (long long)it->rec.number, err->msg);
+                a->status = GN_ATT_INTERRUPTED;
+                a->finished = 0;
+                gn_free(a->reason);
+                a->reason = gn_strdup("genesis stopped before the attempt's job was submitted");
+                fin.attempt = a;
+                fin.exp_status = GN_EXP_PROPOSED;
+                fin.exp_outcome = NULL;
+                st = a->reason ? gn_store_attempts_finish(c->db->store, &fin, 1, err) : gn_err_nomem(err);
+                if (st == GN_OK && !queue_push(rs, it))
+                    st = gn_err_nomem(err);
+                else if (st == GN_OK)
+                    it = NULL;
+            }
+        }
+        item_free(it);
+        gn_attempt_rec_array_free(atts, n_atts);
+    }
+    gn_experiment_rec_array_free(exps, n);
+    if (st == GN_OK && adopted)
+        emit(rs, "re-attached to %zu %s job(s) of an earlier run, still queued, running or done",
+             adopted, c->spec->executor.kind);
     return st;
 }
 
@@ -251,7 +389,7 @@ static gn_status run_propose(run_state *rs, size_t want, gn_err *err)
     for (i = 0; i < rs->n_running; i++, np++)
         memcpy(p + np * d, rs->running[i]->x, d * sizeof *p);
     for (i = 0; i < rs->n_queue; i++, np++)
-        memcpy(p + np * d, rs->queue[i]->x, d * sizeof *p);
+        memcpy(p + np * d, rs->queue[rs->q_head + i]->x, d * sizeof *p);
     st = gn__campaign_propose(c, p, np, rs->n_issued, want, &fresh, err);
     if (st != GN_OK)
         return st;
@@ -260,7 +398,7 @@ static gn_status run_propose(run_state *rs, size_t want, gn_err *err)
         rs->busy++;
         rs->n_issued = (long)fresh[i].number;
         st = item_new(rs, &fresh[i], &it, err);
-        if (st == GN_OK && !push(&rs->queue, &rs->n_queue, &rs->cap_queue, it)) {
+        if (st == GN_OK && !queue_push(rs, it)) {
             item_free(it);
             st = gn_err_nomem(err);
         }
@@ -269,50 +407,82 @@ static gn_status run_propose(run_state *rs, size_t want, gn_err *err)
     return st;
 }
 
-/* Starts the first queued experiment. A runner that cannot be started at
- * all (missing program, bad library) stops the run with the error: it is a
- * set-up problem, not an experiment's failure, and nothing is recorded. */
-static gn_status run_start_one(run_state *rs, gn_err *err)
+static const char *runner_kind(const run_state *rs)
 {
-    run_item *it = rs->queue[0];
-    gn_task task;
-    gn_attempt_rec a;
+    return rs->c->spec->runner.kind == GN_RUNNER_COMMAND ? "command" : "library";
+}
+
+/* Submits queued experiments while the executor has free slots. Their
+ * starts are only noted (rs->starting): run_record commits them, with the
+ * attempts that finished, in one transaction before anything else happens.
+ * A crash before that commit leaves these experiments "proposed" (their
+ * runners die with genesis), so they are rerun on resume. A runner that
+ * cannot be started at all (missing program, bad library) stops the run
+ * with the error: it is a set-up problem, not an experiment's failure, and
+ * nothing is recorded for it. */
+static gn_status run_submit(run_state *rs, gn_err *err)
+{
+    size_t free_slots = gn_executor_free_slots(rs->exec);
     gn_status st;
 
-    memset(&task, 0, sizeof task);
-    task.experiment_id = it->rec.id;
-    task.number = it->rec.number;
-    task.attempt = it->attempt + 1;
-    task.x = it->x;
-    task.params_json = it->rec.params;
-    memset(&it->started, 0, sizeof it->started);
-    st = gn_executor_submit(rs->exec, &task, &it->started, err);
-    if (st != GN_OK)
-        return gn_err_prefix(err, "experiment %lld", (long long)it->rec.number);
-    memset(&a, 0, sizeof a);
-    a.experiment_id = it->rec.id;
-    a.number = task.attempt;
-    a.status = GN_ATT_RUNNING;
-    a.runner = rs->c->spec->runner.kind == GN_RUNNER_COMMAND ? "command" : "library";
-    a.host = it->started.host;
-    a.pid = it->started.pid;
-    a.pid_start = it->started.pid_start;
-    a.workdir = it->started.workdir;
-    a.started = it->started.started;
-    a.exit_code = -1;
-    st = gn_store_attempt_start(rs->c->db->store, &a, err);
-    if (st != GN_OK)
-        return st; /* the caller cancels what runs */
-    it->attempt = task.attempt;
-    it->attempt_id = a.id;
-    memmove(rs->queue, rs->queue + 1, (rs->n_queue - 1) * sizeof *rs->queue);
-    rs->n_queue--;
-    if (!push(&rs->running, &rs->n_running, &rs->cap_running, it))
-        return gn_err_nomem(err);
-    if (it->attempt > 1)
-        emit(rs, "experiment %lld started (attempt %d)", (long long)it->rec.number, it->attempt);
-    else
-        emit(rs, "experiment %lld started", (long long)it->rec.number);
+    while (rs->n_queue > 0 && free_slots > 0) {
+        run_item *it = rs->queue[rs->q_head];
+        gn_attempt_rec *a;
+        gn_task task;
+
+        if (rs->n_starting == rs->cap_starting) {
+            size_t nc = rs->cap_starting ? rs->cap_starting * 2 : 64;
+            run_item **pi = gn_reallocarray(rs->starting, nc, sizeof *pi);
+            gn_attempt_rec *pa;
+            if (!pi)
+                return gn_err_nomem(err);
+            rs->starting = pi;
+            pa = gn_reallocarray(rs->start_recs, nc, sizeof *pa);
+            if (!pa)
+                return gn_err_nomem(err);
+            rs->start_recs = pa;
+            rs->cap_starting = nc;
+        }
+        /* room first: a submitted attempt must never go untracked */
+        if (rs->n_running == rs->cap_running) {
+            size_t nc = rs->cap_running ? rs->cap_running * 2 : 16;
+            run_item **pr = gn_reallocarray(rs->running, nc, sizeof *pr);
+            if (!pr)
+                return gn_err_nomem(err);
+            rs->running = pr;
+            rs->cap_running = nc;
+        }
+        memset(&task, 0, sizeof task);
+        task.experiment_id = it->rec.id;
+        task.number = it->rec.number;
+        task.attempt = it->attempt + 1;
+        task.x = it->x;
+        task.params_json = it->rec.params;
+        memset(&it->started, 0, sizeof it->started);
+        st = gn_executor_submit(rs->exec, &task, &it->started, err);
+        if (st != GN_OK)
+            return gn_err_prefix(err, "experiment %lld", (long long)it->rec.number);
+        free_slots--;
+        queue_pop(rs);
+        it->attempt = task.attempt;
+        it->attempt_id = 0; /* until run_record commits the start */
+        push(&rs->running, &rs->n_running, &rs->cap_running, it); /* has room: cannot fail */
+        a = &rs->start_recs[rs->n_starting];
+        memset(a, 0, sizeof *a);
+        a->experiment_id = it->rec.id;
+        a->number = task.attempt;
+        a->status = GN_ATT_RUNNING;
+        a->runner = (char *)runner_kind(rs);
+        a->host = it->started.host;
+        a->pid = it->started.pid;
+        a->pid_start = it->started.pid_start;
+        a->workdir = it->started.workdir;
+        a->started = it->started.started;
+        a->exit_code = -1;
+        a->job_id = it->started.job_id[0] ? it->started.job_id : NULL;          /* slurm */
+        a->job_state = it->started.job_state[0] ? it->started.job_state : NULL;
+        rs->starting[rs->n_starting++] = it;
+    }
     return GN_OK;
 }
 
@@ -328,17 +498,15 @@ static run_item *take_running(run_state *rs, int64_t experiment_id)
     return NULL;
 }
 
-/* "yield=0.82, cost=12" from an outcome: the objectives and outcome
- * constraints, for event lines (the rest is in the store). */
-static void outcome_summary(const gn_campaign *c, const char *outcome, char *buf, size_t size)
+/* "yield=0.82, cost=12" from the values of an outcome: the objectives and
+ * outcome constraints, for event lines (the rest is in the store). */
+static void outcome_summary(const gn_campaign *c, const double *y, const double *cv, char *buf,
+                            size_t size)
 {
-    double y[GN_SPEC_MAX_OBJECTIVES], cv[GN_SPEC_MAX_OUTCOME_CONSTRAINTS];
     size_t j, len = 0;
     int w;
 
     buf[0] = '\0';
-    if (gn__campaign_outcome_values(c, outcome, y, cv, NULL) != GN_OK)
-        return;
     for (j = 0; j < c->spec->n_objectives + c->spec->n_outcome_constraints; j++) {
         int is_obj = j < c->spec->n_objectives;
         size_t k = is_obj ? j : j - c->spec->n_objectives;
@@ -351,9 +519,11 @@ static void outcome_summary(const gn_campaign *c, const char *outcome, char *buf
     }
 }
 
-/* Records a batch of finished attempts in one transaction, then requeues
- * retries, tells the planner and reports. */
-static gn_status run_finish(run_state *rs, gn_exec_result *res, size_t n, gn_err *err)
+/* Records the starts noted by run_submit and the n finished attempts in
+ * res in ONE transaction (one durable commit per turn of the loop), then
+ * requeues retries, tells the planner and reports: an outcome is committed
+ * before anything hears of it. */
+static gn_status run_record(run_state *rs, gn_exec_result *res, size_t n, gn_err *err)
 {
     gn_campaign *c = rs->c;
     run_item *items[64];
@@ -361,24 +531,33 @@ static gn_status run_finish(run_state *rs, gn_exec_result *res, size_t n, gn_err
     gn_attempt_finish fin[64];
     char reasons[64][GN_ERR_MSG_MAX];
     gn_experiment_rec told[64];
-    size_t i, n_told = 0;
+    double ys[64][GN_SPEC_MAX_OBJECTIVES], cvs[64][GN_SPEC_MAX_OUTCOME_CONSTRAINTS];
+    size_t i, k = 0, n_told = 0;
     gn_status st = GN_OK;
 
+    if (n > 64)
+        return gn_err_set(err, GN_ERR_INTERNAL, "run_record: %zu results at once", n);
     for (i = 0; i < n; i++) {
         run_item *it = take_running(rs, res[i].experiment_id);
-        gn_attempt_rec *a = &atts[i];
+        gn_attempt_rec *a = &atts[k];
         gn_err why;
 
-        items[i] = it;
         if (!it)
             return gn_err_set(err, GN_ERR_INTERNAL, "executor returned an unknown experiment %lld",
                               (long long)res[i].experiment_id);
+        if (it->attempt_id == 0) {
+            /* its start was never recorded (a failed commit): nor is its
+             * end; the experiment is still proposed and a resume reruns it */
+            item_free(it);
+            continue;
+        }
+        items[k] = it;
         memset(a, 0, sizeof *a);
         a->id = it->attempt_id;
         a->experiment_id = it->rec.id;
         a->number = it->attempt;
         a->status = res[i].status;
-        a->runner = c->spec->runner.kind == GN_RUNNER_COMMAND ? "command" : "library";
+        a->runner = (char *)runner_kind(rs);
         a->host = it->started.host;
         a->pid = it->started.pid;
         a->pid_start = it->started.pid_start;
@@ -391,45 +570,69 @@ static gn_status run_finish(run_state *rs, gn_exec_result *res, size_t n, gn_err
         a->stdout_tail = res[i].stdout_tail;
         a->stderr_tail = res[i].stderr_tail;
         a->outcome = res[i].outcome;
-        fin[i].attempt = a;
-        fin[i].exp_outcome = NULL;
+        a->job_id = res[i].job_id; /* batch executors: the job, its state, its node */
+        a->job_state = res[i].job_state;
+        if (res[i].node)
+            a->host = res[i].node;
+        fin[k].attempt = a;
+        fin[k].exp_outcome = NULL;
+        k++;
         if (a->status == GN_ATT_SUCCEEDED) {
             gn_err_clear(&why);
-            if (gn__campaign_outcome_values(c, res[i].outcome, NULL, NULL, &why) == GN_OK) {
-                fin[i].exp_status = GN_EXP_COMPLETED;
-                fin[i].exp_outcome = res[i].outcome;
+            if (gn__campaign_outcome_values(c, res[i].outcome, ys[k - 1], cvs[k - 1], &why) == GN_OK) {
+                fin[k - 1].exp_status = GN_EXP_COMPLETED;
+                fin[k - 1].exp_outcome = res[i].outcome;
                 continue;
             }
             a->status = GN_ATT_FAILED;
-            snprintf(reasons[i], sizeof reasons[i], "%s", why.msg);
-            a->reason = reasons[i];
+            snprintf(reasons[k - 1], sizeof reasons[k - 1], "%s", why.msg);
+            a->reason = reasons[k - 1];
         }
         if (a->status == GN_ATT_CANCELLED) {
-            fin[i].exp_status = GN_EXP_PROPOSED; /* rerun on resume; not a failure */
+            fin[k - 1].exp_status = GN_EXP_PROPOSED; /* rerun on resume; not a failure */
             continue;
         }
         it->failures++;
         rs->failed_attempts++;
-        fin[i].exp_status = it->failures <= c->spec->runner.retries ? GN_EXP_PROPOSED : GN_EXP_FAILED;
+        fin[k - 1].exp_status =
+            it->failures <= c->spec->runner.retries ? GN_EXP_PROPOSED : GN_EXP_FAILED;
     }
-    st = gn_store_attempts_finish(c->db->store, fin, n, err);
+    n = k;
+    if (rs->n_starting || n)
+        st = gn_store_attempts_record(c->db->store, rs->start_recs, rs->n_starting, fin, n, err);
     if (st != GN_OK) {
-        /* Not recorded: forget the items; a resume reruns them. */
+        /* Not recorded: forget the finished items (a resume reruns them);
+         * the started ones keep running unrecorded (attempt_id 0). */
+        rs->n_starting = 0;
         for (i = 0; i < n; i++)
             item_free(items[i]);
         return st;
     }
     /* Committed: now report, requeue and tell. */
+    for (i = 0; i < rs->n_starting; i++) {
+        run_item *it = rs->starting[i];
+        it->attempt_id = rs->start_recs[i].id;
+        if (!rs->opts || !rs->opts->on_event)
+            continue;
+        if (it->attempt > 1)
+            emit(rs, "experiment %lld started (attempt %d)", (long long)it->rec.number, it->attempt);
+        else
+            emit(rs, "experiment %lld started", (long long)it->rec.number);
+    }
+    rs->n_starting = 0;
     for (i = 0; i < n && st == GN_OK; i++) {
         run_item *it = items[i];
         double secs = atts[i].finished - atts[i].started;
         if (fin[i].exp_status == GN_EXP_COMPLETED) {
-            char summary[512];
-            outcome_summary(c, fin[i].exp_outcome, summary, sizeof summary);
             rs->completed++;
             rs->finished_here++;
-            note_best(rs, fin[i].exp_outcome);
-            emit(rs, "experiment %lld completed in %.2f s: %s", (long long)it->rec.number, secs, summary);
+            note_best_values(rs, ys[i], cvs[i]);
+            if (rs->opts && rs->opts->on_event) {
+                char summary[512];
+                outcome_summary(c, ys[i], cvs[i], summary, sizeof summary);
+                emit(rs, "experiment %lld completed in %.2f s: %s", (long long)it->rec.number, secs,
+                     summary);
+            }
         } else if (fin[i].exp_status == GN_EXP_FAILED) {
             rs->failed++;
             rs->finished_here++;
@@ -442,7 +645,7 @@ static gn_status run_finish(run_state *rs, gn_exec_result *res, size_t n, gn_err
                  it->attempt, atts[i].reason ? atts[i].reason : "failed");
         }
         if (fin[i].exp_status == GN_EXP_PROPOSED) {
-            if (!push(&rs->queue, &rs->n_queue, &rs->cap_queue, it)) {
+            if (!queue_push(rs, it)) {
                 item_free(it);
                 st = gn_err_nomem(err);
             }
@@ -462,21 +665,57 @@ static gn_status run_finish(run_state *rs, gn_exec_result *res, size_t n, gn_err
     return st;
 }
 
-/* Waits up to max_wait for finished attempts and records them (see
- * run_finish). The results are always released; returns the first error. */
-static gn_status run_collect(run_state *rs, double max_wait, volatile int *interrupt, gn_err *err)
+/* How many proposals to ask for at once when the planner ignores outcomes
+ * (random, sobol): they wait in the queue, so a proposal costs a store
+ * transaction per PROPOSE_AHEAD experiments, not per turn. */
+#define PROPOSE_AHEAD 1024
+
+/* One turn of the loop:
+ *   wait for finished attempts (not at all when nothing runs, briefly when
+ *   queued experiments wait for the slots that finishing frees);
+ *   start_new: submit queued experiments to the free slots;
+ *   ONE transaction: those starts and the finished attempts (run_record);
+ *   report, requeue, tell the planner;
+ *   start_new: propose what the free slots will need next turn.
+ * The results are always released; returns the first error. */
+static gn_status run_turn(run_state *rs, double max_wait, volatile int *interrupt, int start_new,
+                          gn_err *err)
 {
+    gn_campaign *c = rs->c;
     gn_exec_result res[64];
-    size_t n = 0, i;
-    gn_status st = gn_executor_wait(rs->exec, max_wait, interrupt, res, 64, &n, err);
-    if (st != GN_OK)
-        return st;
-    if (n)
-        st = run_finish(rs, res, n, err);
+    size_t n = 0, i, free_slots, started;
+    long allowed;
+    gn_status st = GN_OK, st2;
+
+    if (gn_executor_running(rs->exec) > 0) {
+        if (start_new && rs->n_queue > 0 && gn_executor_free_slots(rs->exec) > 0)
+            max_wait = 0;
+        st = gn_executor_wait(rs->exec, max_wait, interrupt, res, 64, &n, err);
+        if (st != GN_OK)
+            return st;
+    }
+    if (start_new)
+        st = run_submit(rs, err); /* what it did submit is recorded all the same */
+    started = rs->n_starting;
+    st2 = run_record(rs, res, n, st == GN_OK ? err : NULL);
+    if (st == GN_OK)
+        st = st2;
     for (i = 0; i < n; i++)
         gn_exec_result_destroy(&res[i]);
+    if (st == GN_OK && start_new && !c->stop_requests) {
+        free_slots = gn_executor_free_slots(rs->exec);
+        allowed = c->rec.budget - rs->busy;
+        if (free_slots > rs->n_queue && allowed > 0) {
+            size_t want = free_slots - rs->n_queue;
+            if (rs->propose_ahead && want < PROPOSE_AHEAD)
+                want = PROPOSE_AHEAD;
+            if ((long)want > allowed)
+                want = (size_t)allowed;
+            st = run_propose(rs, want, err);
+        }
+    }
     if (st == GN_OK)
-        progress(rs, n > 0);
+        progress(rs, n > 0 || started > 0);
     return st;
 }
 
@@ -487,7 +726,7 @@ static gn_status run_drain(run_state *rs, gn_err *err)
     gn_status st = GN_OK, st2;
     while (gn_executor_running(rs->exec) > 0) {
         size_t before = gn_executor_running(rs->exec);
-        st2 = run_collect(rs, 0.2, NULL, st == GN_OK ? err : NULL);
+        st2 = run_turn(rs, 0.2, NULL, 0, st == GN_OK ? err : NULL);
         if (st2 != GN_OK && st == GN_OK)
             st = st2;
         if (st2 != GN_OK && gn_executor_running(rs->exec) == before)
@@ -500,11 +739,13 @@ static void run_free(run_state *rs)
 {
     size_t i;
     for (i = 0; i < rs->n_queue; i++)
-        item_free(rs->queue[i]);
+        item_free(rs->queue[rs->q_head + i]);
     for (i = 0; i < rs->n_running; i++)
         item_free(rs->running[i]);
     gn_free(rs->queue);
     gn_free(rs->running);
+    gn_free(rs->starting);
+    gn_free(rs->start_recs);
     gn_free(rs->pending);
     gn_executor_free(rs->exec);
 }
@@ -581,10 +822,17 @@ gn_status gn_campaign_run(gn_campaign *c, const gn_run_options *opts)
     cfg.slots = c->spec->budget.parallel > 0 ? c->spec->budget.parallel : sysconf(_SC_NPROCESSORS_ONLN);
     if (cfg.slots < 1)
         cfg.slots = 1;
+    cfg.slots_default = c->spec->budget.parallel <= 0;
+    cfg.leave_jobs = opts ? opts->leave_jobs : 0;
     st = run_load(&rs, err);
     if (st != GN_OK)
         goto out;
+    /* planners whose proposals do not depend on outcomes */
+    rs.propose_ahead = strcmp(gn_planner_name(c->planner), "random") == 0 ||
+                       strcmp(gn_planner_name(c->planner), "sobol") == 0;
     st = gn_executor_new(&cfg, &rs.exec, err);
+    if (st == GN_OK && gn_executor_kind_adopts(c->spec->executor.kind))
+        st = run_adopt(&rs, err);
     if (st != GN_OK)
         goto out;
     if (gn__mpi_job_size() > 1 && strcmp(c->spec->executor.kind, "mpi") != 0)
@@ -597,26 +845,9 @@ gn_status gn_campaign_run(gn_campaign *c, const gn_run_options *opts)
     progress(&rs, 1);
 
     while (!c->stop_requests) {
-        size_t free_slots = gn_executor_free_slots(rs.exec);
-        long allowed = c->rec.budget - rs.busy;
-        /* fill free slots: queued experiments first, then new proposals */
-        if (free_slots > rs.n_queue && allowed > 0) {
-            size_t want = free_slots - rs.n_queue;
-            if ((long)want > allowed)
-                want = (size_t)allowed;
-            st = run_propose(&rs, want, err);
-            if (st != GN_OK)
-                goto stop;
-        }
-        while (rs.n_queue > 0 && gn_executor_free_slots(rs.exec) > 0) {
-            st = run_start_one(&rs, err);
-            if (st != GN_OK)
-                goto stop;
-            progress(&rs, 1);
-        }
-        if (rs.n_running == 0 && rs.n_queue == 0)
+        if (rs.n_running == 0 && rs.n_queue == 0 && c->rec.budget - rs.busy <= 0)
             break; /* budget reached */
-        st = run_collect(&rs, 0.25, (volatile int *)&c->stop_requests, err);
+        st = run_turn(&rs, 0.25, (volatile int *)&c->stop_requests, 1, err);
         if (st != GN_OK)
             goto stop;
     }
@@ -630,7 +861,7 @@ gn_status gn_campaign_run(gn_campaign *c, const gn_run_options *opts)
                       "again to stop them now",
                  grace > 0 ? grace : 0, rs.n_running);
         while (rs.n_running > 0 && c->stop_requests < 2 && gn_time_mono() < deadline) {
-            st = run_collect(&rs, 0.2, NULL, err);
+            st = run_turn(&rs, 0.2, NULL, 0, err);
             if (st != GN_OK)
                 goto stop;
         }
@@ -639,6 +870,9 @@ gn_status gn_campaign_run(gn_campaign *c, const gn_run_options *opts)
             st = run_drain(&rs, err);
             if (st != GN_OK)
                 goto out;
+            if (rs.n_running > 0) /* batch jobs left running (--leave-jobs) */
+                emit(&rs, "left %zu %s job(s) running; `genesis resume %s` re-attaches to them",
+                     rs.n_running, c->spec->executor.kind, c->rec.name);
         }
         progress(&rs, 1);
         st = gn_err_set(err, GN_ERR_INTERRUPTED,

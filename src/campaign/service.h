@@ -27,9 +27,9 @@
  * request_hash it is GN_ERR_EXISTS (the key was reused for a different
  * request). Keys are per experiment.
  *
- * States. Campaign states: active -> paused -> active, active|paused ->
- * archived (final), active -> completed (budget reached; set by the
- * library). Suggest needs `active` (GN_ERR_STATE otherwise, message names
+ * States. Campaign states: active -> paused -> active, active|paused|
+ * completed -> archived (final), active -> completed (budget reached; set
+ * by the library). Suggest needs `active` (GN_ERR_STATE otherwise, message names
  * the state). Tells, partials and abandons are accepted in every state
  * but archived (GN_ERR_STATE): results of experiments already out are
  * not lost by a pause.
@@ -71,8 +71,12 @@ gn_status gn__campaign_set_state(gn_campaign *c, const char *state);
  * PROPOSED experiments whose lease expired or that have none (oldest
  * first), then new proposals. *out (caller frees with
  * gn_experiment_rec_array_free) holds them with params and prediction;
- * *n_out may be < n when the budget allows no more (0 when done: GN_OK).
- * The lease of each is in the store when this returns. */
+ * *n_out may be < n when the budget allows no more (0 when done: GN_OK),
+ * or when another client took, at the same moment, expired experiments
+ * this call counted on. The planner runs first, outside any transaction;
+ * the hand-out (expired ones re-leased, new ones added leased) is then
+ * ONE store transaction (one write-hook call, so one audit record), in
+ * which the campaign must still be active. ttl: (0, 1e9] seconds. */
 gn_status gn__campaign_lease(gn_campaign *c, size_t n, int64_t token_id, const char *user,
                              double ttl, gn_experiment_rec **out, size_t *n_out);
 
@@ -125,6 +129,11 @@ gn_status gn__campaign_abandon(gn_campaign *c, int64_t number, const char *reaso
 gn_status gn__campaign_experiments(gn_campaign *c, const gn_exp_status *status, size_t offset,
                                    size_t limit, gn_experiment_rec **out, size_t *n_out,
                                    size_t *total);
+
+/* For tests: the clock leases are measured with (epoch seconds; NULL:
+ * the wall clock). Process-wide and not thread-safe: set it before
+ * starting threads. */
+void gn__campaign_set_clock(double (*now)(void));
 
 /* Finds the campaign and number of an experiment by its store-wide id
  * (GN_ERR_NOT_FOUND). name_out receives the campaign name. */

@@ -35,8 +35,12 @@ int gn_cli_open(const char *cmd, const char *db_path, const char *name, gn_db **
  * handling, and the final summary. Returns the exit code. */
 int gn_cli_run_campaign(const char *cmd, gn_db *db, gn_campaign *c, double grace, int quiet);
 
+/* --leave-jobs of `run` and `resume`: batch jobs (executor slurm) keep
+ * running when genesis stops; set by gn_cli_run_options. */
+extern int gn_cli_leave_jobs;
+
 /* Parses the options of `run` and `resume` (--db, --grace, --quiet,
- * --help) and checks for one positional word, at argv[optind]. Returns -1
+ * --leave-jobs, --help) and checks for one positional word, at argv[optind]. Returns -1
  * to go on, or the exit code to return (help printed: 0). */
 int gn_cli_run_options(const char *cmd, const char *help, int argc, char **argv, const char **db_path,
                        double *grace, int *quiet);
@@ -61,5 +65,11 @@ int gn_cmd_observe(int argc, char **argv);
 int gn_cmd_analyse(int argc, char **argv);
 int gn_cmd_report(int argc, char **argv);
 int gn_cmd_data(int argc, char **argv);
+int gn_cmd_serve(int argc, char **argv); /* cli/serve.c */
+/* cli/identity.c: users, projects, tokens, the audit log */
+int gn_cmd_user(int argc, char **argv);
+int gn_cmd_project(int argc, char **argv);
+int gn_cmd_token(int argc, char **argv);
+int gn_cmd_audit(int argc, char **argv);
 
 #endif

@@ -81,12 +81,15 @@ void gn_cli_print_best(gn_campaign *c)
     free(y);
 }
 
+int gn_cli_leave_jobs;
+
 int gn_cli_run_options(const char *cmd, const char *help, int argc, char **argv, const char **db_path,
                        double *grace, int *quiet)
 {
     static const struct option longopts[] = {{"db", required_argument, NULL, 'd'},
                                              {"grace", required_argument, NULL, 'g'},
                                              {"quiet", no_argument, NULL, 'q'},
+                                             {"leave-jobs", no_argument, NULL, 'L'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     int opt;
@@ -95,6 +98,7 @@ int gn_cli_run_options(const char *cmd, const char *help, int argc, char **argv,
     *db_path = NULL;
     *grace = 10.0;
     *quiet = 0;
+    gn_cli_leave_jobs = 0;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "hq", longopts, NULL)) != -1) {
         switch (opt) {
@@ -109,6 +113,7 @@ int gn_cli_run_options(const char *cmd, const char *help, int argc, char **argv,
                 *grace = -1; /* stop at once */
             break;
         case 'q': *quiet = 1; break;
+        case 'L': gn_cli_leave_jobs = 1; break;
         case 'h': fputs(help, stdout); return GN_EXIT_OK;
         default: fputs(help, stderr); return GN_EXIT_USAGE;
         }

@@ -25,6 +25,11 @@ static const char usage[] =
     "  analyse NAME      importance, calibration, convergence, when to stop\n"
     "  report NAME       a report with plots (HTML, Markdown or JSON)\n"
     "  data SUBCOMMAND   datasets: add, list, show, export, archive\n"
+    "  serve             the HTTP(S) service: ask/tell for robots and remote sites\n"
+    "  user SUBCOMMAND   users of genesis serve: add, list, disable, enable\n"
+    "  project SUBCOMMAND  projects and members: add, list, member\n"
+    "  token SUBCOMMAND  API tokens: create, list, revoke\n"
+    "  audit SUBCOMMAND  the audit log: verify, list\n"
     "\n"
     "Every command takes --db PATH (default: $GENESIS_DB, else ./genesis.db)\n"
     "and --help.\n"
@@ -41,7 +46,9 @@ int main(int argc, char **argv)
                 {"list", gn_cmd_list},       {"show", gn_cmd_show},     {"export", gn_cmd_export},
                 {"suggest", gn_cmd_suggest}, {"observe", gn_cmd_observe},
                 {"analyse", gn_cmd_analyse}, {"report", gn_cmd_report},
-                {"data", gn_cmd_data}};
+                {"data", gn_cmd_data},       {"serve", gn_cmd_serve},
+                {"user", gn_cmd_user},       {"project", gn_cmd_project},
+                {"token", gn_cmd_token},     {"audit", gn_cmd_audit}};
     size_t i;
 
     signal(SIGPIPE, SIG_IGN);

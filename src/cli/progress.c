@@ -95,6 +95,7 @@ int gn_cli_run_campaign(const char *cmd, gn_db *db, gn_campaign *c, double grace
     opts.on_event = on_event;
     opts.ctx = &v;
     opts.grace = grace;
+    opts.leave_jobs = gn_cli_leave_jobs;
 
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;

@@ -8,7 +8,7 @@
 #include "cli.h"
 
 static const char help[] =
-    "usage: genesis resume NAME [--db PATH] [--grace SECONDS] [--quiet]\n"
+    "usage: genesis resume NAME [--db PATH] [--grace SECONDS] [--leave-jobs] [--quiet]\n"
     "\n"
     "Continues campaign NAME where it stands: experiments that were running\n"
     "when genesis stopped (Ctrl-C, a crash, a kill) are rerun in a fresh\n"
@@ -17,6 +17,9 @@ static const char help[] =
     "\n"
     "  --db PATH        database file (default: $GENESIS_DB, else ./genesis.db)\n"
     "  --grace SECONDS  after Ctrl-C, how long running experiments may finish (default 10)\n"
+    "  --leave-jobs     executor slurm: when stopped, leave the experiments' Slurm\n"
+    "                   jobs running (`genesis resume` re-attaches to them)\n"
+    "                   instead of cancelling them\n"
     "  --quiet          no progress or log lines\n"
     "  -h, --help       this help\n"
     "\n"

@@ -8,7 +8,7 @@
 #include "cli.h"
 
 static const char help[] =
-    "usage: genesis run SPEC [--db PATH] [--grace SECONDS] [--quiet]\n"
+    "usage: genesis run SPEC [--db PATH] [--grace SECONDS] [--leave-jobs] [--quiet]\n"
     "\n"
     "Creates the campaign described by SPEC (YAML or JSON) and runs it until\n"
     "its budget of experiments is done. If the database already holds a\n"
@@ -19,6 +19,9 @@ static const char help[] =
     "  --grace SECONDS  after Ctrl-C, how long running experiments may finish\n"
     "                   before they are stopped (default 10); Ctrl-C twice\n"
     "                   stops them at once\n"
+    "  --leave-jobs     executor slurm: when stopped, leave the experiments' Slurm\n"
+    "                   jobs running (`genesis resume` re-attaches to them)\n"
+    "                   instead of cancelling them\n"
     "  --quiet          no progress or log lines\n"
     "  -h, --help       this help\n"
     "\n"

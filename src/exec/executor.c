@@ -12,12 +12,13 @@ struct gn_executor {
     void *state;
 };
 
-/* Back ends by name. slurm joins this table. */
+/* Back ends by name. */
 static const gn_executor_type *const executor_types[] = {
     &gn_executor_local,
 #ifdef GN_HAVE_MPI
     &gn_executor_mpi,
 #endif
+    &gn_executor_slurm,
 };
 
 #define N_EXECUTOR_TYPES (sizeof executor_types / sizeof executor_types[0])
@@ -30,7 +31,11 @@ void gn_exec_result_destroy(gn_exec_result *r)
     gn_free(r->stdout_tail);
     gn_free(r->stderr_tail);
     gn_free(r->outcome);
+    gn_free(r->job_id);
+    gn_free(r->job_state);
+    gn_free(r->node);
     r->reason = r->stdout_tail = r->stderr_tail = r->outcome = NULL;
+    r->job_id = r->job_state = r->node = NULL;
 }
 
 gn_status gn_executor_new(const gn_exec_config *cfg, gn_executor **out, gn_err *err)
@@ -93,6 +98,27 @@ gn_status gn_executor_wait(gn_executor *e, double max_wait, volatile int *interr
 }
 
 void gn_executor_cancel_all(gn_executor *e, double grace) { e->type->cancel_all(e->state, grace); }
+
+gn_status gn_executor_adopt(gn_executor *e, const gn_task *task, const gn_attempt_rec *att,
+                            gn_err *err)
+{
+    if (!e->type->adopt)
+        return gn_err_set(err, GN_ERR_UNSUPPORTED,
+                          "executor %s cannot re-attach to attempts of an earlier run",
+                          e->type->name);
+    return e->type->adopt(e->state, task, att, err);
+}
+
+int gn_executor_kind_adopts(const char *kind)
+{
+    size_t i;
+    if (!kind || !*kind)
+        kind = "local";
+    for (i = 0; i < N_EXECUTOR_TYPES; i++)
+        if (strcmp(executor_types[i]->name, kind) == 0)
+            return executor_types[i]->adopt != NULL;
+    return 0;
+}
 
 void gn_executor_free(gn_executor *e)
 {

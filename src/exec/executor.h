@@ -6,8 +6,9 @@
  * run, whether a failed attempt is retried, and what an outcome means (for
  * example that an objective is missing). Back ends are types in a table:
  * `local` (process pool + in-process library runner) and, in builds with
- * Open MPI, `mpi` (worker ranks each running a local executor); `slurm`
- * plugs in later through the same table.
+ * Open MPI, `mpi` (worker ranks each running a local executor), and
+ * `slurm` (Slurm batch jobs, job arrays or job steps; exec/slurm.c,
+ * docs/slurm.md).
  *
  * The runner contract (docs/runner.md) is implemented by exec/runner.h for
  * process runners and exec/library.h for in-process runners.
@@ -39,6 +40,11 @@ typedef struct gn_task_started {
     char workdir[4096];  /* the attempt's fresh working directory */
     char host[256];
     double started;      /* epoch seconds */
+    /* Batch executors: the job that runs the attempt ("" when none, or not
+     * known yet) and its state ("PENDING", ...; "" when none). An attempt
+     * recorded with either is left running on resume for adopt(). */
+    char job_id[64];
+    char job_state[32];
 } gn_task_started;
 
 /* A finished attempt, returned by wait. Heap strings owned by the result;
@@ -54,6 +60,11 @@ typedef struct gn_exec_result {
     char *stdout_tail;     /* last GN_EXEC_TAIL_BYTES of stdout (may be "") */
     char *stderr_tail;
     char *outcome;         /* SUCCEEDED: the runner's JSON object, every value a number */
+    /* Batch executors, else NULL: the job that ran it, its final state, and
+     * the node it ran on (recorded as the attempt's host). */
+    char *job_id;
+    char *job_state;
+    char *node;
 } gn_exec_result;
 
 #define GN_EXEC_TAIL_BYTES 4096
@@ -72,6 +83,12 @@ typedef struct gn_exec_config {
     const char *campaign;      /* $GENESIS_CAMPAIGN */
     const char *work_root;     /* attempts run in work_root/<number>/<attempt>/ (created) */
     long slots;                /* parallel attempts; >= 1 */
+    /* Set when budget.parallel was not given (slots is then the number of
+     * cores here): a batch executor may choose its own limit. */
+    int slots_default;
+    /* Batch executors: cancel_all leaves the jobs running (detaches) instead
+     * of cancelling them (`genesis run --leave-jobs`). */
+    int leave_jobs;
 } gn_exec_config;
 
 typedef struct gn_executor_type {
@@ -107,8 +124,17 @@ typedef struct gn_executor_type {
      * result is CANCELLED when it returns. */
     void (*cancel_all)(void *state, double grace);
     /* Kills (SIGKILL) and reaps every runner still running; waits for
-     * in-process calls still running to return. */
+     * in-process calls still running to return. Batch executors leave
+     * their jobs alone (cancel_all cancels them). */
     void (*destroy)(void *state);
+    /* Re-attaches to an attempt that an earlier genesis process started and
+     * that the store still records as running (`att`, with its job id or
+     * job state): it counts as running from now on and its result comes
+     * from wait like any other, exactly once. `task` describes it as submit
+     * would have. GN_ERR_NOT_FOUND when there is nothing to re-attach to
+     * (the job was never submitted): the caller records the attempt as
+     * interrupted. NULL for executors whose attempts die with genesis. */
+    gn_status (*adopt)(void *state, const gn_task *task, const gn_attempt_rec *att, gn_err *err);
 } gn_executor_type;
 
 typedef struct gn_executor gn_executor;
@@ -126,6 +152,12 @@ gn_status gn_executor_wait(gn_executor *e, double max_wait, volatile int *interr
                            gn_exec_result *out, size_t cap, size_t *n, gn_err *err);
 void gn_executor_cancel_all(gn_executor *e, double grace);
 void gn_executor_free(gn_executor *e);
+/* GN_ERR_UNSUPPORTED for executors without adopt. */
+gn_status gn_executor_adopt(gn_executor *e, const gn_task *task, const gn_attempt_rec *att,
+                            gn_err *err);
+/* 1 when executor `kind` (NULL or "" is "local") can re-attach to attempts
+ * a previous genesis process left running (its type has adopt). */
+int gn_executor_kind_adopts(const char *kind);
 
 extern const gn_executor_type gn_executor_local;
 #ifdef GN_HAVE_MPI
@@ -136,6 +168,10 @@ extern const gn_executor_type gn_executor_local;
  * process lives on the worker, out of reach of gn_exec_kill_stale. */
 extern const gn_executor_type gn_executor_mpi;
 #endif
+/* Slurm (exec/slurm.c, docs/slurm.md): each attempt a batch job, job
+ * arrays for attempts started together, or job steps (srun) inside the
+ * allocation genesis runs in. Jobs outlive genesis: adopt re-attaches. */
+extern const gn_executor_type gn_executor_slurm;
 
 /* Size of the MPI job this process belongs to once gn_mpi_rank has
  * initialised MPI; 1 otherwise (and in builds without MPI). */

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +20,14 @@
 
 typedef enum { JOB_PENDING, JOB_RUNNING, JOB_DONE } job_state;
 
+#define JOB_MAGIC 0x676e6a62u /* "gnjb": in.internal_ points to a job */
+
 struct gn_lib_job {
+    unsigned magic;           /* JOB_MAGIC */
+    int workdir_made;         /* gn_runner_workdir created it (worker thread only) */
     gn_lib_job *next;         /* in the pending queue */
     job_state state;          /* under lib->mu */
+    atomic_int done;          /* state == JOB_DONE, readable without the lock */
     int cancelled;            /* under lib->mu */
     gn_runner_input in;
     const char **names;       /* borrowed from the spec */
@@ -55,6 +61,10 @@ struct gn_lib {
     size_t busy;              /* jobs pending or running */
     int stop;
     int wake_r, wake_w;
+    /* a byte is in the wake pipe that no drain has claimed yet: workers
+     * write one only when there is none, so a burst of finished calls
+     * costs one write and one wake-up of the executor, not one each */
+    atomic_int wake_pending;
 };
 
 /* ---- the output a runner function fills --------------------------------- */
@@ -127,11 +137,38 @@ static void output_destroy(gn_runner_output *out)
     memset(out, 0, sizeof *out);
 }
 
+/* Runs on the worker thread that calls the runner function: only that
+ * thread touches the job's directory state during the call. */
+GN_API const char *gn_runner_workdir(const gn_runner_input *in)
+{
+    gn_lib_job *job;
+    gn_err e;
+
+    if (!in || !in->internal_) {
+        errno = EINVAL;
+        return NULL;
+    }
+    job = (gn_lib_job *)in->internal_;
+    if (job->magic != JOB_MAGIC) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if (!job->workdir_made) {
+        gn_err_clear(&e);
+        if (gn__runner_workdir_make(job->workdir, &e) != GN_OK)
+            return NULL; /* errno says why */
+        job->workdir_made = 1;
+    }
+    return job->workdir;
+}
+
 /* ---- the pool ------------------------------------------------------------ */
 
 static void wake(gn_lib *lib)
 {
     ssize_t n;
+    if (atomic_exchange(&lib->wake_pending, 1))
+        return; /* a byte is waiting already */
     do {
         n = write(lib->wake_w, "x", 1);
     } while (n < 0 && errno == EINTR);
@@ -169,6 +206,7 @@ static void *worker_main(void *arg)
         pthread_mutex_lock(&lib->mu);
         job->rc = rc;
         job->state = JOB_DONE;
+        atomic_store(&job->done, 1);
         lib->busy--;
         pthread_mutex_unlock(&lib->mu);
         wake(lib);
@@ -303,6 +341,8 @@ int gn__lib_wake_fd(const gn_lib *lib) { return lib->wake_r; }
 void gn__lib_wake_drain(gn_lib *lib)
 {
     char buf[256];
+    /* before reading: a call that ends from now on writes a new byte */
+    atomic_store(&lib->wake_pending, 0);
     while (read(lib->wake_r, buf, sizeof buf) > 0)
         ;
 }
@@ -332,10 +372,15 @@ gn_status gn__lib_submit(gn_lib *lib, const char *campaign, const gn_task *task,
     }
     for (i = 0; i < n; i++) {
         const gn_param *p = &spec->params[i];
-        /* validates the value (finite, choice index in range) */
-        st = gn__runner_format_value(p, task->x[i], text, sizeof text, err);
-        if (st != GN_OK)
+        double v = task->x[i];
+        /* the checks of gn__runner_format_value, without formatting */
+        if (!isfinite(v) || (p->type == GN_PARAM_CHOICE &&
+                             (v < 0 || v >= (double)p->n_choices || v != floor(v)))) {
+            st = gn__runner_format_value(p, v, text, sizeof text, err); /* says what is wrong */
+            if (st == GN_OK)
+                st = gn_err_set(err, GN_ERR_INVALID, "parameter '%s': bad value", p->name);
             goto fail;
+        }
         job->names[i] = p->name;
         job->values[i] = task->x[i];
         job->labels[i] = p->type == GN_PARAM_CHOICE ? p->choices[(size_t)task->x[i]] : NULL;
@@ -363,6 +408,8 @@ gn_status gn__lib_submit(gn_lib *lib, const char *campaign, const gn_task *task,
     job->in.labels = job->labels;
     job->in.params_json = job->params_json;
     job->in.workdir = job->workdir;
+    job->in.internal_ = job;
+    job->magic = JOB_MAGIC;
     job->state = JOB_PENDING;
 
     pthread_mutex_lock(&lib->mu);
@@ -392,11 +439,8 @@ fail:
 
 int gn__lib_job_done(gn_lib *lib, gn_lib_job *job)
 {
-    int done;
-    pthread_mutex_lock(&lib->mu);
-    done = job->state == JOB_DONE;
-    pthread_mutex_unlock(&lib->mu);
-    return done;
+    (void)lib;
+    return atomic_load(&job->done); /* set after the worker's last write to job */
 }
 
 void gn__lib_job_cancel(gn_lib *lib, gn_lib_job *job)
@@ -416,6 +460,7 @@ void gn__lib_job_cancel(gn_lib *lib, gn_lib_job *job)
             lib->tail = *pp;
         job->next = NULL;
         job->state = JOB_DONE;
+        atomic_store(&job->done, 1);
         job->rc = -1;
         job->started = job->finished = gn_time_wall();
         lib->busy--;
@@ -488,6 +533,7 @@ void gn__lib_job_free(gn_lib_job *job)
 {
     if (!job)
         return;
+    job->magic = 0;
     output_destroy(&job->out);
     gn_free(job->names);
     gn_free(job->labels);

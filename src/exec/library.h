@@ -56,8 +56,9 @@ gn_status gn__lib_new_builtin(const gn_spec *spec, long slots, gn_exec_builtin_f
 int gn__lib_wake_fd(const gn_lib *lib);
 void gn__lib_wake_drain(gn_lib *lib);
 
-/* Queues one call of the function for `task` in the (created) directory
- * `workdir`. Copies everything it keeps from task. *out is owned by the
+/* Queues one call of the function for `task`, whose working directory is
+ * the absolute path `workdir`: not created here, but by the worker thread
+ * if the function calls gn_runner_workdir. Copies everything it keeps from task. *out is owned by the
  * caller and must be freed with gn__lib_job_free once done (or after
  * gn__lib_free). Starts a worker thread if none is idle. */
 gn_status gn__lib_submit(gn_lib *lib, const char *campaign, const gn_task *task, const char *workdir,

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -40,13 +41,36 @@ typedef struct local {
     const gn_exec_config *cfg;
     slot *slots;
     size_t n_slots, used;
-    struct pollfd *pfds;        /* 2 per slot + the wake pipe */
+    struct pollfd *pfds;        /* GN_PROC_POLLFDS per slot + the wake pipe */
     gn_lib *lib;                /* library runner, or NULL for processes */
+    char *root;                 /* cfg->work_root, absolute and resolved once */
     char host[256];
     unsigned long long seq;
 } local;
 
 static void local_destroy(void *state);
+
+/* The work root as an absolute path without symbolic links, resolved once
+ * (attempt directories are then root/<number>/<attempt>, no system call
+ * needed to name them). A root that does not exist yet is created. */
+static gn_status resolve_root(const char *root, char **out, gn_err *err)
+{
+    char *abs = realpath(root, NULL);
+    gn_err e;
+
+    *out = NULL;
+    if (!abs && errno == ENOENT) {
+        gn_err_clear(&e);
+        if (gn__runner_workdir_make(root, &e) == GN_OK) /* new, with its parents */
+            abs = realpath(root, NULL);
+    }
+    if (!abs)
+        return gn_err_set(err, GN_ERR_IO, "cannot create the work directory root '%s': %s", root,
+                          strerror(errno));
+    *out = gn_strdup(abs);
+    free(abs); /* realpath's allocation */
+    return *out ? GN_OK : gn_err_nomem(err);
+}
 
 static gn_status local_create(const gn_exec_config *cfg, void **state, gn_err *err)
 {
@@ -77,11 +101,14 @@ static gn_status local_create(const gn_exec_config *cfg, void **state, gn_err *e
     s->cfg = cfg;
     s->n_slots = (size_t)cfg->slots;
     s->slots = gn_calloc(s->n_slots, sizeof *s->slots);
-    s->pfds = gn_calloc(2 * s->n_slots + 1, sizeof *s->pfds);
+    s->pfds = gn_calloc(GN_PROC_POLLFDS * s->n_slots + 1, sizeof *s->pfds);
     if (!s->slots || !s->pfds) {
         st = gn_err_nomem(err);
         goto fail;
     }
+    st = resolve_root(cfg->work_root, &s->root, err);
+    if (st != GN_OK)
+        goto fail;
     if (gethostname(s->host, sizeof s->host) != 0)
         snprintf(s->host, sizeof s->host, "localhost");
     s->host[sizeof s->host - 1] = '\0';
@@ -136,8 +163,11 @@ static gn_status local_submit(void *state, const gn_task *task, gn_task_started 
 
     memset(started, 0, sizeof *started);
     snprintf(started->host, sizeof started->host, "%s", s->host);
-    st = gn__runner_workdir(s->cfg->work_root, task->number, task->attempt, started->workdir,
-                            sizeof started->workdir, err);
+    st = gn__runner_workdir_path(s->root, task->number, task->attempt, started->workdir,
+                                 sizeof started->workdir, err);
+    /* a library runner creates its directory only if it asks for it */
+    if (st == GN_OK && !s->lib)
+        st = gn__runner_workdir_make(started->workdir, err);
     if (st != GN_OK)
         return st;
     memset(sl, 0, sizeof *sl);
@@ -196,8 +226,14 @@ static size_t local_progress(local *s, int ms)
     }
     if (n_done)
         ms = 0;
-    if (poll(s->pfds, (nfds_t)k, ms) < 0 && errno != EINTR)
+    if (ms == 0 && k == (wake_at >= 0 ? 1 : 0)) {
+        /* only library calls: their done flags are read below without a
+         * system call; the wake pipe keeps its byte for a later poll */
+        if (wake_at >= 0)
+            s->pfds[wake_at].revents = 0;
+    } else if (poll(s->pfds, (nfds_t)k, ms) < 0 && errno != EINTR) {
         gn_time_sleep((double)ms / 1000.0, NULL); /* cannot poll: do not spin */
+    }
 
     now = gn_time_mono();
     for (i = 0; i < s->n_slots; i++) {
@@ -307,6 +343,7 @@ static void local_destroy(void *state)
         gn__lib_job_free(s->slots[i].job);
     gn_free(s->slots);
     gn_free(s->pfds);
+    gn_free(s->root);
     gn_free(s);
 }
 
@@ -319,4 +356,5 @@ const gn_executor_type gn_executor_local = {
     local_running,
     local_cancel_all,
     local_destroy,
+    NULL, /* adopt: attempts die with genesis */
 };

@@ -867,6 +867,7 @@ const gn_executor_type gn_executor_mpi = {
     mpi_running,
     mpi_cancel_all,
     mpi_destroy,
+    NULL, /* adopt: attempts die with genesis */
 };
 
 /* ---- workers ----------------------------------------------------------- */

@@ -134,8 +134,20 @@ out:
  * UTF-8 or out of memory. */
 static int append_json_string(gn_strbuf *sb, const char *s)
 {
-    json_t *j = json_string(s);
+    json_t *j;
+    const char *c;
     char *t;
+    /* printable ASCII without quotes or backslashes needs no escaping:
+     * the common case (names), without jansson's allocations */
+    for (c = s; *c >= 0x20 && *c < 0x7f && *c != '"' && *c != '\\'; c++)
+        ;
+    if (*c == '\0') {
+        gn_strbuf_putc(sb, '"');
+        gn_strbuf_append(sb, s);
+        gn_strbuf_putc(sb, '"');
+        return 0;
+    }
+    j = json_string(s);
     if (!j)
         return -1;
     t = json_dumps(j, JSON_ENCODE_ANY);
@@ -272,6 +284,71 @@ out:
     return st;
 }
 
+gn_status gn__runner_workdir_path(const char *root, int64_t number, int attempt, char *path,
+                                  size_t size, gn_err *err)
+{
+    int n;
+    if (!root || root[0] != '/')
+        return gn_err_set(err, GN_ERR_INVALID, "work directory root '%s' is not absolute",
+                          root ? root : "");
+    n = snprintf(path, size, "%s/%lld/%d", root, (long long)number, attempt);
+    if (n < 0 || (size_t)n >= size)
+        return gn_err_set(err, GN_ERR_LIMIT, "work directory path under '%s' is longer than %zu bytes",
+                          root, size - 1);
+    return GN_OK;
+}
+
+gn_status gn__runner_workdir_make(const char *path, gn_err *err)
+{
+    char buf[4096];
+    char *slash;
+    struct stat stb;
+    size_t len = strlen(path);
+
+    if (len >= sizeof buf)
+        return gn_err_set(err, GN_ERR_LIMIT, "work directory path '%s' is too long", path);
+    memcpy(buf, path, len + 1);
+    if (mkdir(buf, 0777) == 0)
+        return GN_OK; /* new, so empty */
+    if (errno == ENOENT) {
+        /* the experiment's folder first; everything only if root is gone */
+        slash = strrchr(buf, '/');
+        if (slash && slash != buf) {
+            *slash = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST && (errno != ENOENT || mkdir_parents(buf) != 0)) {
+                *slash = '/';
+                goto fail;
+            }
+            *slash = '/';
+        }
+        if (mkdir(buf, 0777) == 0)
+            return GN_OK;
+    }
+    if (errno != EEXIST)
+        goto fail;
+    if (stat(buf, &stb) != 0)
+        goto fail;
+    if (!S_ISDIR(stb.st_mode)) {
+        errno = ENOTDIR;
+        goto fail;
+    }
+    /* A directory left by a crashed run: start from nothing. */
+    errno = 0;
+    if (nftw(buf, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) != 0) {
+        int e = errno ? errno : EIO;
+        gn_err_set(err, GN_ERR_IO, "cannot empty stale work directory '%s': %s", buf, strerror(e));
+        errno = e;
+        return GN_ERR_IO;
+    }
+    return GN_OK;
+fail : {
+    int e = errno;
+    gn_err_set(err, GN_ERR_IO, "cannot create work directory '%s': %s", buf, strerror(e));
+    errno = e; /* for gn_runner_workdir */
+    return GN_ERR_IO;
+}
+}
+
 /* ---- outcomes ------------------------------------------------------------ */
 
 /* Appends the value as JSON number text: an integer exactly, a real in its
@@ -367,6 +444,50 @@ out:
     gn_strbuf_destroy(&sb);
     json_decref(root);
     return st;
+}
+
+static int outcome_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+int gn__runner_outcome_from_stdout(const char *buf, size_t len, int cut, char **outcome, char *why,
+                                   size_t why_size)
+{
+    size_t start = 0, line_end, ls, a, b;
+    json_t *j;
+
+    *outcome = NULL;
+    if (cut)
+        while (start < len && buf[start] != '\n')
+            start++;
+    line_end = len;
+    while (line_end > start) {
+        ls = line_end;
+        while (ls > start && buf[ls - 1] != '\n')
+            ls--;
+        a = ls;
+        b = line_end;
+        while (a < b && outcome_blank(buf[a]))
+            a++;
+        while (b > a && outcome_blank(buf[b - 1]))
+            b--;
+        if (b > a && buf[a] == '{' && buf[b - 1] == '}') {
+            j = json_loadb(buf + a, b - a, 0, NULL);
+            if (j && json_is_object(j)) {
+                json_decref(j);
+                return gn__runner_outcome_parse(buf + a, b - a, "outcome on standard output",
+                                                outcome, why, why_size) == GN_ERR_NOMEM
+                           ? -1
+                           : 1;
+            }
+            json_decref(j);
+        }
+        if (ls == start)
+            break;
+        line_end = ls - 1;
+    }
+    return 0;
 }
 
 gn_status gn__runner_outcome_from_values(char *const *names, const double *values, size_t n,

@@ -57,6 +57,19 @@ gn_status gn__runner_params_json(const gn_spec *spec, const double *x, char **ou
 gn_status gn__runner_workdir(const char *root, int64_t number, int attempt, char *path, size_t size,
                              gn_err *err);
 
+/* The two halves of gn__runner_workdir, for the executors' hot path.
+ * gn__runner_workdir_path writes root/<number>/<attempt> to `path` without
+ * touching the file system (root must be absolute and resolved: the
+ * executor resolves it once); GN_ERR_LIMIT when it does not fit.
+ * gn__runner_workdir_make creates that directory, its parent as needed
+ * (the whole chain only when root itself is missing), and empties it when
+ * it exists already; GN_ERR_IO with the path and the reason on failure.
+ * Thread-safe (library runners create their directory on a worker thread,
+ * when they ask for it: gn_runner_workdir). */
+gn_status gn__runner_workdir_path(const char *root, int64_t number, int attempt, char *path,
+                                  size_t size, gn_err *err);
+gn_status gn__runner_workdir_make(const char *path, gn_err *err);
+
 /* Checks that `text` (len bytes) is a JSON object whose values are all
  * finite numbers, with non-empty keys. On success *outcome is the object
  * as compact JSON text (gn_free). On failure returns GN_ERR_OUTCOME and
@@ -64,6 +77,16 @@ gn_status gn__runner_workdir(const char *root, int64_t number, int attempt, char
  * ("outcome file /x/outcome.json"). A repeated key keeps its last value. */
 gn_status gn__runner_outcome_parse(const char *text, size_t len, const char *what, char **outcome,
                                    char *why, size_t why_size);
+
+/* Searches `len` bytes of the end of a runner's standard output, last line
+ * first, for a line that parses as a JSON object (blanks around it
+ * ignored) and checks it with gn__runner_outcome_parse. `cut`: the text is
+ * the tail of a longer output, so its first line is incomplete and skipped.
+ * Returns 1 with *outcome or `why` filled when such a line exists, 0 when
+ * none does, -1 out of memory. (The same rule as the process runner; used
+ * where the output was captured to a file, exec/slurm.c.) */
+int gn__runner_outcome_from_stdout(const char *buf, size_t len, int cut, char **outcome, char *why,
+                                   size_t why_size);
 
 /* Outcome JSON text from n names and values (the library runner). Same
  * rules and results as gn__runner_outcome_parse. */
@@ -88,8 +111,12 @@ typedef struct gn_proc gn_proc;
 gn_status gn__proc_start(const gn_exec_config *cfg, const gn_task *task, const char *workdir,
                          gn_task_started *started, gn_proc **out, gn_err *err);
 
-/* Adds the process's open pipe ends to fds (at most 2) with POLLIN and
- * returns how many. */
+/* Adds the process's open pipe ends and, on Linux while it runs, a pidfd
+ * that becomes readable when it exits, to fds (at most GN_PROC_POLLFDS)
+ * with POLLIN, and returns how many. Without the pidfd a runner that has
+ * closed its output but not yet exited would only be noticed at the end of
+ * the caller's poll slice. */
+#define GN_PROC_POLLFDS 3
 int gn__proc_pollfds(const gn_proc *p, struct pollfd *fds);
 
 /* Reads what is available on the `n` pollfd entries `fds` that

@@ -66,7 +66,7 @@ typedef enum {
 
 const char *gn_role_name(gn_role r);             /* "viewer"...; "none" */
 int gn_role_parse(const char *s, gn_role *out);  /* 0 ok, -1 unknown (none is not accepted) */
-const char *gn_class_name(gn_class c);           /* "public"... */
+const char *gn_class_name(gn_class c);           /* "public"...; out of range: "restricted" */
 int gn_class_parse(const char *s, gn_class *out);
 
 #define GN_PRINCIPAL_MAX_PROJECTS 64
@@ -94,14 +94,21 @@ typedef struct gn_principal {
 
 /* Creates a token for `user`: writes the token text (GN_TOKEN_LEN chars +
  * NUL) to secret_out, which the caller shows once; stores only its hash.
- * expires 0: never. name may be NULL. *token_id receives its id. */
+ * expires: epoch seconds, in the future (else GN_ERR_INVALID); 0: never.
+ * name may be NULL. *token_id (may be NULL) receives its id.
+ * GN_ERR_NOT_FOUND: no such user; GN_ERR_STATE: the user is disabled. */
 gn_status gn_token_create(gn_store *s, const char *user, const char *name, double expires,
                           char secret_out[GN_TOKEN_LEN + 1], int64_t *token_id, gn_err *err);
 
 /* Authenticates a bearer token (the text after "Bearer "). GN_OK fills
  * *p; GN_ERR_AUTH for anything not a valid, unexpired, unrevoked token of
  * an enabled user (one message for all of these: "invalid token"). A
- * malformed token is rejected before any database access. */
+ * malformed token is rejected before any database access (s may even be
+ * NULL). A store failure keeps its own status (GN_ERR_BUSY...: answer 503,
+ * not 401). Memberships beyond GN_PRINCIPAL_MAX_PROJECTS, or with a role
+ * or clearance this code does not know, are left out (fail closed). The
+ * token's last_used is updated at most once a minute, outside any audit
+ * hook. On failure *p is zeroed. */
 gn_status gn_authenticate(gn_store *s, const char *bearer, gn_principal *p, gn_err *err);
 
 /* ---- authorisation ----------------------------------------------------- */
@@ -142,13 +149,17 @@ typedef struct gn_audit_event {
     const char *remote;   /* client address, may be NULL */
 } gn_audit_event;
 
-/* Appends one record in its own transaction. */
+/* Appends one record in its own transaction (a deferred event of
+ * gn_audit_defer_begin is not added to it). */
 gn_status gn_audit_append(gn_store *s, const gn_audit_event *ev, gn_err *err);
 
 /* Makes the next write transactions of `s` append `ev` (once per
  * transaction) before they commit: the change and its audit record are
- * durable together or not at all. ev is borrowed until gn_audit_defer_end.
- * Used around a library call that changes state (gn_campaign_tell...). */
+ * durable together or not at all. If the record cannot be written the
+ * transaction rolls back and the library call fails with that status
+ * (err: "the audit record could not be written, nothing was changed: ...").
+ * ev is borrowed until gn_audit_defer_end. Used around a library call that
+ * changes state (gn_campaign_tell...). Replaces any other write hook of s. */
 void gn_audit_defer_begin(gn_store *s, const gn_audit_event *ev);
 void gn_audit_defer_end(gn_store *s);
 
@@ -157,5 +168,21 @@ void gn_audit_defer_end(gn_store *s);
  * removed or reordered (err says which and how it was found), and
  * *checked the number of records verified before it. */
 gn_status gn_audit_verify(gn_store *s, int64_t *bad_seq, int64_t *checked, gn_err *err);
+
+/* ---- internal (the serve files and tests) ------------------------------------ */
+
+struct gn_audit_rec;
+/* 0 when libsodium is initialised (sodium_init once, thread-safe). */
+int gn__sodium_ready(void);
+/* 1 when t has the shape of a token: GN_TOKEN_LEN characters, the prefix,
+ * base64url in its one canonical form. No database access. */
+int gn__token_well_formed(const char *t);
+/* BLAKE2b-256 of the token text: what the store keeps. */
+void gn__token_hash(const char *token, size_t len, unsigned char out[32]);
+/* How many constant-time hash comparisons gn_authenticate made (tests). */
+long gn__token_ct_compares(void);
+/* The audit chain function given to the store (gn_audit_chain_fn). */
+gn_status gn__audit_chain(const char *prev_hex, const struct gn_audit_rec *rec, char out_hex[65],
+                          gn_err *err);
 
 #endif

@@ -60,6 +60,23 @@ void gn_spec_free(gn_spec *spec)
     gn_free(spec->planner.kernel);
     gn_free(spec->planner.warp);
     gn_free(spec->executor.kind);
+    gn_free(spec->executor.partition);
+    gn_free(spec->executor.account);
+    gn_free(spec->executor.qos);
+    gn_free(spec->executor.time);
+    gn_free(spec->executor.mem);
+    gn_free(spec->executor.gres);
+    gn_free(spec->executor.constraint);
+    gn_free(spec->executor.job_name);
+    for (i = 0; i < spec->executor.n_extra_args; i++)
+        gn_free(spec->executor.extra_args[i]);
+    gn_free(spec->executor.extra_args);
+    for (i = 0; i < spec->executor.n_step_args; i++)
+        gn_free(spec->executor.step_args[i]);
+    gn_free(spec->executor.step_args);
+    for (i = 0; i < spec->executor.n_setup; i++)
+        gn_free(spec->executor.setup[i]);
+    gn_free(spec->executor.setup);
     gn_free(spec);
 }
 

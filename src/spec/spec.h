@@ -103,9 +103,32 @@ typedef struct gn_budget {
     long parallel;    /* >= 1; 0 = not given (number of cores) */
 } gn_budget;
 
+/* executor.mode for kind slurm */
+typedef enum {
+    GN_SLURM_AUTO = 0, /* pilot inside an allocation ($SLURM_JOB_ID), else array */
+    GN_SLURM_JOBS,     /* one sbatch per attempt */
+    GN_SLURM_ARRAY,    /* attempts started together go in one job array */
+    GN_SLURM_PILOT     /* srun job steps inside the allocation genesis runs in */
+} gn_slurm_mode;
+
+#define GN_SPEC_MAX_SLURM_ARGS 64 /* executor.extra_args, step_args, setup */
+
 typedef struct gn_executor_spec {
-    char *kind;          /* "local" (default) | "mpi" */
+    char *kind;          /* "local" (default) | "mpi" | "slurm" */
     long slots_per_rank; /* mpi: attempts each worker rank runs at once (default 1) */
+    /* kind slurm (docs/slurm.md); strings NULL when not given */
+    gn_slurm_mode mode;
+    char *partition, *account, *qos, *time, *mem, *gres, *constraint, *job_name;
+    long nodes, ntasks, cpus_per_task; /* 0: not given */
+    long array_max;       /* array mode: at most this many elements of one array run at once (%N); 0: no limit */
+    char **extra_args;    /* more sbatch options, verbatim */
+    size_t n_extra_args;
+    char **step_args;     /* more srun options for pilot steps */
+    size_t n_step_args;
+    char **setup;         /* shell lines run in the job before the runner (module load ...) */
+    size_t n_setup;
+    double poll;          /* seconds between squeue polls (default 2) */
+    int cancel_on_stop;   /* scancel our jobs when genesis stops (default 1) */
 } gn_executor_spec;
 
 typedef struct gn_spec {

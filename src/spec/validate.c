@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/alloc.h"
 #include "spec/internal.h"
@@ -1210,21 +1211,221 @@ out:
     return st;
 }
 
+/* A Slurm word (partition, account, mem, ...): non-empty, no blanks, no
+ * control characters, no quotes. */
+static gn_status slurm_word(vctx *c, const gn__node *map, const char *key, char **out)
+{
+    const gn__node *n = map_get(map, key);
+    size_t mark, i;
+    gn_status st;
+    if (!n)
+        return GN_OK;
+    mark = push_key(c, key, strlen(key));
+    st = get_string(c, n, out);
+    if (!st && n->len == 0)
+        st = verr(c, n, GN_ERR_SPEC, "must not be empty");
+    for (i = 0; !st && i < n->len; i++) {
+        unsigned char ch = (unsigned char)n->text[i];
+        if (ch <= ' ' || ch == 0x7f || ch == '"' || ch == '\'' || ch == '\\')
+            st = verr_at(c, n->line, column_in(n, i), GN_ERR_SPEC,
+                         "must be one word without blanks, quotes or control characters");
+    }
+    pop(c, mark);
+    return st;
+}
+
+/* Slurm's time formats: minutes, minutes:seconds, hours:minutes:seconds,
+ * days-hours, days-hours:minutes, days-hours:minutes:seconds, or
+ * "infinite"/"unlimited". 1 when `t` is one of them and not zero. */
+static int slurm_time_valid(const char *t)
+{
+    long part[4];
+    int n = 0, days = 0, any = 0;
+    const char *p = t;
+    if (strcasecmp(t, "infinite") == 0 || strcasecmp(t, "unlimited") == 0)
+        return 1;
+    for (;;) {
+        char *end;
+        if (!isdigit((unsigned char)*p))
+            return 0;
+        errno = 0;
+        part[n] = strtol(p, &end, 10);
+        if (errno || end - p > 6)
+            return 0;
+        any |= part[n] != 0;
+        n++;
+        p = end;
+        if (*p == '\0')
+            break;
+        if (*p == '-' && n == 1 && !days) {
+            days = 1;
+        } else if (*p != ':' || n >= (days ? 4 : 3)) {
+            return 0;
+        }
+        p++;
+    }
+    return any;
+}
+
+/* An optional list of strings; `option` requires each to start with '-'
+ * and refuses the options genesis sets itself. */
+static gn_status string_list(vctx *c, const gn__node *map, const char *key, int option,
+                             char ***out, size_t *n_out)
+{
+    static const char *const taken[] = {"--array",  "-a",        "--output", "-o",
+                                        "--error",  "-e",        "--chdir",  "-D",
+                                        "--parsable", "--wrap",  "--job-name", "-J",
+                                        "--input",  "-i"};
+    const gn__node *seq = map_get(map, key);
+    size_t mark, m2, i, j;
+    gn_status st;
+    if (!seq)
+        return GN_OK;
+    mark = push_key(c, key, strlen(key));
+    st = check_count(c, seq, GN_SPEC_MAX_SLURM_ARGS, "GN_SPEC_MAX_SLURM_ARGS", "string");
+    if (!st) {
+        *out = gn_calloc(seq->n ? seq->n : 1, sizeof **out);
+        if (!*out)
+            st = gn_err_nomem(c->err);
+        else
+            *n_out = seq->n;
+    }
+    for (i = 0; !st && i < seq->n; i++) {
+        const gn__node *w = seq->items[i];
+        m2 = push_index(c, i);
+        st = get_string(c, w, &(*out)[i]);
+        if (!st && option && (w->len < 2 || w->text[0] != '-'))
+            st = verr(c, w, GN_ERR_SPEC, "expected a command-line option starting with '-', got %s",
+                      (*out)[i][0] ? (*out)[i] : "''");
+        for (j = 0; !st && option && j < sizeof taken / sizeof *taken; j++) {
+            size_t k = strlen(taken[j]);
+            const char *a = (*out)[i];
+            if (strncmp(a, taken[j], k) == 0 &&
+                (a[k] == '\0' || a[k] == '=' || (taken[j][1] != '-' && a[k] != '-')))
+                st = verr(c, w, GN_ERR_SPEC,
+                          "%s is set by genesis for each job (see docs/slurm.md)", taken[j]);
+        }
+        pop(c, m2);
+    }
+    pop(c, mark);
+    return st;
+}
+
+static gn_status executor_slurm(vctx *c, const gn__node *map, gn_executor_spec *e)
+{
+    static const char *const modes[] = {"auto", "jobs", "array", "pilot"};
+    const gn__node *n;
+    size_t m2, idx = 0;
+    long long v;
+    gn_status st = GN_OK;
+
+    e->poll = 2.0;
+    e->cancel_on_stop = 1;
+    if ((n = map_get(map, "mode")) != NULL) {
+        m2 = push_key(c, "mode", 4);
+        st = get_enum(c, n, modes, 4, &idx);
+        pop(c, m2);
+        if (st)
+            return st;
+        e->mode = (gn_slurm_mode)idx;
+    }
+    if (!st)
+        st = slurm_word(c, map, "partition", &e->partition);
+    if (!st)
+        st = slurm_word(c, map, "account", &e->account);
+    if (!st)
+        st = slurm_word(c, map, "qos", &e->qos);
+    if (!st)
+        st = slurm_word(c, map, "mem", &e->mem);
+    if (!st)
+        st = slurm_word(c, map, "gres", &e->gres);
+    if (!st)
+        st = slurm_word(c, map, "constraint", &e->constraint);
+    if (!st)
+        st = slurm_word(c, map, "job_name", &e->job_name);
+    if (!st)
+        st = slurm_word(c, map, "time", &e->time);
+    if (!st && e->time && !slurm_time_valid(e->time)) {
+        n = map_get(map, "time");
+        m2 = push_key(c, "time", 4);
+        st = verr(c, n, GN_ERR_SPEC,
+                  "expected a Slurm time limit (minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, "
+                  "D-HH:MM:SS or unlimited, not zero), got '%s'",
+                  e->time);
+        pop(c, m2);
+    }
+    if (!st && e->mem) {
+        const char *p = e->mem;
+        while (isdigit((unsigned char)*p))
+            p++;
+        if (p == e->mem || (*p && (strchr("KkMmGgTt", *p) == NULL || p[1]))) {
+            n = map_get(map, "mem");
+            m2 = push_key(c, "mem", 3);
+            st = verr(c, n, GN_ERR_SPEC,
+                      "expected a memory size: a whole number with an optional unit K, M, G "
+                      "or T (megabytes without one), got '%s'",
+                      e->mem);
+            pop(c, m2);
+        }
+    }
+    {
+        static const char *const ints[] = {"nodes", "ntasks", "cpus_per_task", "array_max"};
+        long *dst[] = {&e->nodes, &e->ntasks, &e->cpus_per_task, &e->array_max};
+        size_t i;
+        for (i = 0; !st && i < 4; i++) {
+            if ((n = map_get(map, ints[i])) == NULL)
+                continue;
+            m2 = push_key(c, ints[i], strlen(ints[i]));
+            st = get_int(c, n, 1, 1000000, NULL, &v);
+            *dst[i] = (long)v;
+            pop(c, m2);
+        }
+    }
+    if (!st && (n = map_get(map, "poll")) != NULL) {
+        m2 = push_key(c, "poll", 4);
+        st = get_number(c, n, &e->poll);
+        if (!st && (e->poll < 0.05 || e->poll > 3600))
+            st = verr(c, n, GN_ERR_SPEC, "must be between 0.05 and 3600 seconds, got %g", e->poll);
+        pop(c, m2);
+    }
+    if (!st && (n = map_get(map, "cancel_on_stop")) != NULL) {
+        char d[96];
+        m2 = push_key(c, "cancel_on_stop", 14);
+        if (n->kind != GN__NODE_SCALAR || classify(n, NULL) != SC_BOOL)
+            st = verr(c, n, GN_ERR_SPEC, "expected true or false, got %s", describe(n, d, sizeof d));
+        else
+            e->cancel_on_stop = n->text[0] == 't' || n->text[0] == 'T';
+        pop(c, m2);
+    }
+    if (!st)
+        st = string_list(c, map, "extra_args", 1, &e->extra_args, &e->n_extra_args);
+    if (!st)
+        st = string_list(c, map, "step_args", 1, &e->step_args, &e->n_step_args);
+    if (!st)
+        st = string_list(c, map, "setup", 0, &e->setup, &e->n_setup);
+    return st;
+}
+
 static gn_status executor_read(vctx *c, const gn__node *root)
 {
-    static const char *const keys[] = {"kind", "slots_per_rank"};
-    static const char *const kinds[] = {"local", "mpi"};
-    const gn__node *map = map_get(root, "executor"), *n;
-    size_t mark = 0, m2, idx = 0;
+    static const char *const keys[] = {"kind",      "slots_per_rank", "mode",          "partition",
+                                       "account",   "qos",            "time",          "nodes",
+                                       "ntasks",    "cpus_per_task",  "mem",           "gres",
+                                       "constraint", "job_name",      "array_max",     "extra_args",
+                                       "step_args", "setup",          "poll",          "cancel_on_stop"};
+    static const char *const kinds[] = {"local", "mpi", "slurm"};
+    const gn__node *map = map_get(root, "executor"), *n, *kind_node = NULL;
+    gn_executor_spec *e = &c->spec->executor;
+    size_t mark = 0, m2, idx = 0, i;
     long long v = 1;
     gn_status st = GN_OK;
 
     if (map) {
         mark = push_key(c, "executor", 8);
-        st = check_map(c, map, keys, 2);
-        if (!st && (n = map_get(map, "kind")) != NULL) {
+        st = check_map(c, map, keys, sizeof keys / sizeof *keys);
+        if (!st && (kind_node = map_get(map, "kind")) != NULL) {
             m2 = push_key(c, "kind", 4);
-            st = get_enum(c, n, kinds, 2, &idx);
+            st = get_enum(c, kind_node, kinds, 3, &idx);
             pop(c, m2);
         }
         if (!st && (n = map_get(map, "slots_per_rank")) != NULL) {
@@ -1235,13 +1436,33 @@ static gn_status executor_read(vctx *c, const gn__node *root)
                           kinds[idx]);
             pop(c, m2);
         }
+        /* the Slurm keys are the keys after slots_per_rank */
+        for (i = 2; !st && idx != 2 && i < sizeof keys / sizeof *keys; i++) {
+            if ((n = map_get(map, keys[i])) == NULL)
+                continue;
+            m2 = push_key(c, keys[i], strlen(keys[i]));
+            st = verr(c, n, GN_ERR_SPEC, "only used by executor kind slurm (this executor is %s)",
+                      kinds[idx]);
+            pop(c, m2);
+        }
+        if (!st && idx == 2 && c->spec->runner.kind != GN_RUNNER_COMMAND &&
+            c->spec->runner.kind != GN_RUNNER_NONE) {
+            m2 = push_key(c, "kind", 4);
+            st = verr(c, kind_node, GN_ERR_SPEC,
+                      "runner.%s runs inside the genesis process and cannot run as a Slurm job: "
+                      "give the runner as a program (runner.command) to use executor kind slurm",
+                      c->spec->runner.kind == GN_RUNNER_LIBRARY ? "library" : "lookup");
+            pop(c, m2);
+        }
+        if (!st && idx == 2)
+            st = executor_slurm(c, map, e);
         pop(c, mark);
         if (st)
             return st;
     }
-    c->spec->executor.slots_per_rank = (long)v;
-    c->spec->executor.kind = gn_strdup(kinds[idx]);
-    return c->spec->executor.kind ? GN_OK : gn_err_nomem(c->err);
+    e->slots_per_rank = (long)v;
+    e->kind = gn_strdup(kinds[idx]);
+    return e->kind ? GN_OK : gn_err_nomem(c->err);
 }
 
 /* ---- the whole ----------------------------------------------------------------- */

@@ -211,12 +211,11 @@ _Static_assert(N_MIGRATIONS == GN_STORE_SCHEMA_VERSION + 1,
 
 #define CAMPAIGN_COLS "id, name, state, spec_text, spec_format, spec_path, seed, budget, " \
                       "created, updated, project, classification, owner"
-#define EXP_COLS "id, campaign_id, number, status, params, prediction, outcome, origin, " \
-                 "attempts, created, updated, reason"
+#define EXP_COLS GN__SQ_EXP_COLS /* sqlite_internal.h: sqlite_lease.c reads them too */
 #define ATT_COLS(p) p "id, " p "experiment_id, " p "number, " p "status, " p "runner, "    \
                     p "host, " p "pid, " p "pid_start, " p "workdir, " p "started, "       \
                     p "finished, " p "exit_code, " p "signal, " p "reason, "               \
-                    p "stdout_tail, " p "stderr_tail, " p "outcome"
+                    p "stdout_tail, " p "stderr_tail, " p "outcome, " p "job_id, " p "job_state"
 
 #define DS_COLS "id, name, version, title, source, license, doi, classification, project, " \
                 "columns, n_rows, n_cols, content_hash, imported_by, imported_at, archived"
@@ -308,11 +307,14 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_ATT_INSERT] =
         "INSERT INTO attempts (experiment_id, number, status, runner, host, pid, pid_start, "
         "workdir, started, finished, exit_code, signal, reason, stdout_tail, stderr_tail, "
-        "outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        "outcome, job_id, job_state) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     [ST_ATT_STATE] = "SELECT experiment_id, status, number FROM attempts WHERE id = ?1",
     [ST_ATT_FINISH] =
         "UPDATE attempts SET status = ?2, finished = ?3, exit_code = ?4, signal = ?5, "
-        "reason = ?6, stdout_tail = ?7, stderr_tail = ?8, outcome = ?9 WHERE id = ?1",
+        "reason = ?6, stdout_tail = ?7, stderr_tail = ?8, outcome = ?9, "
+        "job_id = coalesce(?10, job_id), job_state = coalesce(?11, job_state), "
+        "host = coalesce(?12, host) WHERE id = ?1",
     [ST_ATT_LIST] = "SELECT " ATT_COLS("") " FROM attempts WHERE experiment_id = ?1 "
                     "ORDER BY number",
     [ST_RECOVER_LIST] = "SELECT " ATT_COLS("a.") " FROM attempts a "
@@ -548,13 +550,16 @@ static gn_status row_experiment(sq *q, sqlite3_stmt *st, void *out, gn_err *err)
                                                       : corrupt(q, "unknown experiment status", err);
     if (col_text(st, 4, &r->params) || col_text(st, 5, &r->prediction) ||
         col_text(st, 6, &r->outcome) || col_text(st, 7, &r->origin) ||
-        col_text(st, 11, &r->reason)) {
+        col_text(st, 11, &r->reason) || col_text(st, 13, &r->lease_user) ||
+        col_text(st, 15, &r->partial)) {
         gn_experiment_rec_free(r);
         return gn_err_nomem(err);
     }
     r->attempts = sqlite3_column_int(st, 8);
     r->created = sqlite3_column_double(st, 9);
     r->updated = sqlite3_column_double(st, 10);
+    r->lease_token = sqlite3_column_int64(st, 12);     /* NULL reads as 0 */
+    r->lease_deadline = sqlite3_column_double(st, 14);
     return GN_OK;
 }
 
@@ -572,7 +577,8 @@ static gn_status row_attempt(sq *q, sqlite3_stmt *st, void *out, gn_err *err)
     if (col_text(st, 4, &r->runner) || col_text(st, 5, &r->host) ||
         col_text(st, 8, &r->workdir) || col_text(st, 13, &r->reason) ||
         col_text(st, 14, &r->stdout_tail) || col_text(st, 15, &r->stderr_tail) ||
-        col_text(st, 16, &r->outcome)) {
+        col_text(st, 16, &r->outcome) || col_text(st, 17, &r->job_id) ||
+        col_text(st, 18, &r->job_state)) {
         gn_attempt_rec_free(r);
         return gn_err_nomem(err);
     }
@@ -1086,6 +1092,8 @@ static gn_status attempt_insert(sq *q, const gn_attempt_rec *a, gn_att_status at
     b_text(st, 14, a->stdout_tail, &rc);
     b_text(st, 15, a->stderr_tail, &rc);
     b_text(st, 16, a->outcome, &rc);
+    b_text(st, 17, a->job_id, &rc);
+    b_text(st, 18, a->job_state, &rc);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(st);
     if (rc == SQLITE_DONE)
@@ -1100,11 +1108,17 @@ static gn_status attempt_insert(sq *q, const gn_attempt_rec *a, gn_att_status at
     return status;
 }
 
-static gn_status sq_attempt_start(gn_store *s, gn_attempt_rec *a, gn_err *err)
+/* What attempt_start writes back after its commit. */
+typedef struct start_back {
+    int64_t id;
+    int64_t number;
+    double started;
+} start_back;
+
+/* One attempt start, inside the caller's transaction. */
+static gn_status start_one(sq *q, const gn_attempt_rec *a, double now, start_back *back, gn_err *err)
 {
-    sq *q = Q(s);
     sqlite3_stmt *st = q->stmt[ST_EXP_START];
-    double now = gn_time_wall();
     double started = a->started > 0 ? a->started : now;
     int64_t number = a->number, id = 0;
     gn_exp_status cur;
@@ -1112,39 +1126,54 @@ static gn_status sq_attempt_start(gn_store *s, gn_attempt_rec *a, gn_err *err)
     int rc = SQLITE_OK;
     gn_status status;
 
-    status = tx_begin_write(q, err);
-    if (status != GN_OK)
-        return status;
     status = experiment_state(q, a->experiment_id, &cur, who, sizeof who, err);
     if (status != GN_OK)
-        goto out;
-    if (cur != GN_EXP_PROPOSED) {
-        status = gn_err_set(err, GN_ERR_STATE,
-                            "%s is %s; an attempt can only start from proposed", who,
-                            gn_exp_status_name(cur));
-        goto out;
-    }
+        return status;
+    if (cur != GN_EXP_PROPOSED)
+        return gn_err_set(err, GN_ERR_STATE, "%s is %s; an attempt can only start from proposed",
+                          who, gn_exp_status_name(cur));
     if (number <= 0) {
         status = scalar_int(q, ST_ATT_MAX_NUMBER, a->experiment_id, &number, err);
         if (status != GN_OK)
-            goto out;
+            return status;
         number++;
     }
     status = attempt_insert(q, a, GN_ATT_RUNNING, number, started, 0, &id, err);
     if (status != GN_OK)
-        goto out;
+        return status;
     b_int(st, 1, a->experiment_id, &rc);
     b_real(st, 2, now, &rc);
     status = run(q, st, rc, "starting an experiment", err);
-out:
-    status = tx_end(q, status, err);
     if (status == GN_OK) {
-        a->id = id;
-        a->number = (int)number;
-        a->started = started;
-        a->finished = 0;
-        a->status = GN_ATT_RUNNING;
+        back->id = id;
+        back->number = number;
+        back->started = started;
     }
+    return status;
+}
+
+static void start_write_back(gn_attempt_rec *a, const start_back *back)
+{
+    a->id = back->id;
+    a->number = (int)back->number;
+    a->started = back->started;
+    a->finished = 0;
+    a->status = GN_ATT_RUNNING;
+}
+
+static gn_status sq_attempt_start(gn_store *s, gn_attempt_rec *a, gn_err *err)
+{
+    sq *q = Q(s);
+    start_back back;
+    gn_status status;
+
+    status = tx_begin_write(q, err);
+    if (status != GN_OK)
+        return status;
+    status = start_one(q, a, gn_time_wall(), &back, err);
+    status = tx_end(q, status, err);
+    if (status == GN_OK)
+        start_write_back(a, &back);
     return status;
 }
 
@@ -1221,6 +1250,9 @@ static gn_status finish_one(sq *q, const gn_attempt_finish *f, double now, finis
         b_text(st, 7, a->stdout_tail, &rc);
         b_text(st, 8, a->stderr_tail, &rc);
         b_text(st, 9, a->outcome, &rc);
+        b_text(st, 10, a->job_id, &rc);
+        b_text(st, 11, a->job_state, &rc);
+        b_text(st, 12, a->host, &rc);
         status = run(q, st, rc, "finishing an attempt", err);
         if (status != GN_OK)
             return status;
@@ -1288,6 +1320,51 @@ out_free:
     return status;
 }
 
+static gn_status sq_attempts_record(gn_store *s, gn_attempt_rec *starts, size_t n_starts,
+                                    gn_attempt_finish *fin, size_t n_fin, gn_err *err)
+{
+    sq *q = Q(s);
+    double now = gn_time_wall();
+    start_back *sb;
+    finish_back *fb;
+    gn_status status;
+    size_t i;
+
+    sb = gn_calloc(n_starts ? n_starts : 1, sizeof *sb);
+    fb = gn_calloc(n_fin ? n_fin : 1, sizeof *fb);
+    if (!sb || !fb) {
+        status = gn_err_nomem(err);
+        goto out_free;
+    }
+    status = tx_begin_write(q, err);
+    if (status != GN_OK)
+        goto out_free;
+    for (i = 0; status == GN_OK && i < n_starts; i++) {
+        status = start_one(q, &starts[i], now, &sb[i], err);
+        if (status != GN_OK)
+            gn_err_prefix(err, "start %zu of %zu (nothing was recorded)", i + 1, n_starts);
+    }
+    for (i = 0; status == GN_OK && i < n_fin; i++) {
+        status = finish_one(q, &fin[i], now, &fb[i], err);
+        if (status != GN_OK)
+            gn_err_prefix(err, "finish %zu of %zu (nothing was recorded)", i + 1, n_fin);
+    }
+    status = tx_end(q, status, err);
+    if (status == GN_OK) {
+        for (i = 0; i < n_starts; i++)
+            start_write_back(&starts[i], &sb[i]);
+        for (i = 0; i < n_fin; i++) {
+            fin[i].attempt->id = fb[i].id;
+            fin[i].attempt->number = (int)fb[i].number;
+            fin[i].attempt->finished = fb[i].finished;
+        }
+    }
+out_free:
+    gn_free(sb);
+    gn_free(fb);
+    return status;
+}
+
 static gn_status sq_attempt_list(gn_store *s, int64_t experiment_id, gn_attempt_rec **out,
                                  size_t *n, gn_err *err)
 {
@@ -1305,8 +1382,40 @@ static gn_status sq_attempt_list(gn_store *s, int64_t experiment_id, gn_attempt_
     return status;
 }
 
-static gn_status sq_recover_interrupted(gn_store *s, int64_t campaign_id, const char *reason,
-                                        gn_attempt_rec **out, size_t *n, gn_err *err)
+/* -- Slurm job ids: recovery that keeps the attempts of batch jobs ---------- */
+
+/* Statements of recover(keep_jobs = 1), in extension slots GN__SQ_SLOT_JOBS.. */
+enum { JOBS_RECOVER_LIST, JOBS_RECOVER_ATTEMPTS, JOBS_RECOVER_EXPERIMENTS };
+static const char *const jobs_sql[] = {
+    [JOBS_RECOVER_LIST] = "SELECT " ATT_COLS("a.") " FROM attempts a "
+                          "JOIN experiments e ON a.experiment_id = e.id "
+                          "WHERE e.campaign_id = ?1 AND a.status = 'running' "
+                          "AND a.job_id IS NULL AND a.job_state IS NULL ORDER BY a.id",
+    [JOBS_RECOVER_ATTEMPTS] =
+        "UPDATE attempts SET status = 'interrupted', finished = ?2, reason = ?3 "
+        "WHERE status = 'running' AND job_id IS NULL AND job_state IS NULL "
+        "AND experiment_id IN (SELECT id FROM experiments WHERE campaign_id = ?1)",
+    [JOBS_RECOVER_EXPERIMENTS] =
+        "UPDATE experiments SET status = 'proposed', updated = ?2 "
+        "WHERE campaign_id = ?1 AND status = 'running' AND NOT EXISTS "
+        "(SELECT 1 FROM attempts a WHERE a.experiment_id = experiments.id "
+        "AND a.status = 'running')",
+};
+
+/* The statement `core` (keep_jobs 0) or its job-keeping twin `ext`. */
+static gn_status recover_stmt(sq *q, int keep_jobs, int core, int ext, sqlite3_stmt **st,
+                              gn_err *err)
+{
+    if (!keep_jobs) {
+        *st = q->stmt[core];
+        return GN_OK;
+    }
+    return gn__sq_stmt(q, GN__SQ_SLOT_JOBS + ext, jobs_sql[ext], st, err);
+}
+
+/* gn_store_recover_interrupted (keep_jobs 0) and its _keep_jobs twin. */
+static gn_status recover(gn_store *s, int64_t campaign_id, const char *reason,
+                         gn_attempt_rec **out, size_t *n, int keep_jobs, gn_err *err)
 {
     sq *q = Q(s);
     sqlite3_stmt *st;
@@ -1324,7 +1433,9 @@ static gn_status sq_recover_interrupted(gn_store *s, int64_t campaign_id, const 
     if (status != GN_OK)
         goto out;
     if (out) {
-        st = q->stmt[ST_RECOVER_LIST];
+        status = recover_stmt(q, keep_jobs, ST_RECOVER_LIST, JOBS_RECOVER_LIST, &st, err);
+        if (status != GN_OK)
+            goto out;
         b_int(st, 1, campaign_id, &rc);
         status = collect(q, st, rc, sizeof(gn_attempt_rec), row_attempt, attempts_free, &arr,
                          &count, "listing running attempts", err);
@@ -1343,7 +1454,9 @@ static gn_status sq_recover_interrupted(gn_store *s, int64_t campaign_id, const 
             }
         }
     }
-    st = q->stmt[ST_RECOVER_ATTEMPTS];
+    status = recover_stmt(q, keep_jobs, ST_RECOVER_ATTEMPTS, JOBS_RECOVER_ATTEMPTS, &st, err);
+    if (status != GN_OK)
+        goto out;
     rc = SQLITE_OK;
     b_int(st, 1, campaign_id, &rc);
     b_real(st, 2, now, &rc);
@@ -1351,7 +1464,9 @@ static gn_status sq_recover_interrupted(gn_store *s, int64_t campaign_id, const 
     status = run(q, st, rc, "interrupting running attempts", err);
     if (status != GN_OK)
         goto out;
-    st = q->stmt[ST_RECOVER_EXPERIMENTS];
+    status = recover_stmt(q, keep_jobs, ST_RECOVER_EXPERIMENTS, JOBS_RECOVER_EXPERIMENTS, &st, err);
+    if (status != GN_OK)
+        goto out;
     rc = SQLITE_OK;
     b_int(st, 1, campaign_id, &rc);
     b_real(st, 2, now, &rc);
@@ -1367,6 +1482,19 @@ out:
         *n = count;
     }
     return GN_OK;
+}
+
+static gn_status sq_recover_interrupted(gn_store *s, int64_t campaign_id, const char *reason,
+                                        gn_attempt_rec **out, size_t *n, gn_err *err)
+{
+    return recover(s, campaign_id, reason, out, n, 0, err);
+}
+
+static gn_status sq_recover_interrupted_keep_jobs(gn_store *s, int64_t campaign_id,
+                                                  const char *reason, gn_attempt_rec **out,
+                                                  size_t *n, gn_err *err)
+{
+    return recover(s, campaign_id, reason, out, n, 1, err);
 }
 
 /* ---- datasets ------------------------------------------------------------------- */
@@ -1843,6 +1971,14 @@ static const gn_store_ops sqlite_ops = {
     .dataset_rows = sq_dataset_rows,
     .dataset_archive = sq_dataset_archive,
     .set_write_hook = sq_set_write_hook,
+    /* -- sqlite_serve.c: identity and audit -- */
+    GN__SQ_SERVE_OPS
+    /* -- sqlite_lease.c: leases and tell keys -- */
+    GN__SQ_LEASE_OPS
+    /* -- sqlite.c: Slurm job ids -- */
+    .recover_interrupted_keep_jobs = sq_recover_interrupted_keep_jobs,
+    /* -- sqlite.c: batched attempt records -- */
+    .attempts_record = sq_attempts_record,
 };
 
 gn_status gn__store_sqlite_open(gn_store *s, gn_err *err)
@@ -1953,6 +2089,11 @@ gn_status gn__sq_step_row(sq *q, sqlite3_stmt *st, int bind_rc, int *row, const 
 }
 
 int gn__sq_col_text(sqlite3_stmt *st, int i, char **out) { return col_text(st, i, out); }
+
+gn_status gn__sq_row_experiment(sq *q, sqlite3_stmt *st, gn_experiment_rec *out, gn_err *err)
+{
+    return row_experiment(q, st, out, err);
+}
 
 gn_status gn__sq_begin_write(sq *q, gn_err *err) { return tx_begin_write(q, err); }
 gn_status gn__sq_begin_read(sq *q, gn_err *err) { return tx_begin_read(q, err); }

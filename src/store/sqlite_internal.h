@@ -23,7 +23,7 @@
 #define GN__SQ_EXT_STMTS 128
 /* first extension slot of each file (each owns 32) */
 #define GN__SQ_SLOT_SERVE 0   /* sqlite_serve.c: identity, audit */
-#define GN__SQ_SLOT_LEASE 32  /* sqlite_serve.c: leases, tell keys */
+#define GN__SQ_SLOT_LEASE 32  /* sqlite_lease.c: leases, tell keys */
 #define GN__SQ_SLOT_JOBS 64   /* sqlite.c: Slurm job ids of attempts */
 #define GN__SQ_SLOT_MISC 96
 
@@ -58,6 +58,12 @@ gn_status gn__sq_step_row(sq *q, sqlite3_stmt *st, int bind_rc, int *row, const 
                           gn_err *err);
 /* Heap copy of text column i into *out (NULL for SQL NULL); -1 on no memory. */
 int gn__sq_col_text(sqlite3_stmt *st, int i, char **out);
+/* The columns of an experiment row, and the reader of a row selected with
+ * them (the record is filled on GN_OK only). */
+#define GN__SQ_EXP_COLS                                                        \
+    "id, campaign_id, number, status, params, prediction, outcome, origin, "  \
+    "attempts, created, updated, reason, lease_token, lease_user, lease_deadline, partial"
+gn_status gn__sq_row_experiment(sq *q, sqlite3_stmt *st, gn_experiment_rec *out, gn_err *err);
 /* Transactions: BEGIN IMMEDIATE / BEGIN, busy waits included; gn__sq_end
  * runs the write hook (write transactions), then commits on GN_OK or rolls
  * back otherwise, and returns the final status. */
@@ -89,5 +95,79 @@ static inline void gn__sq_b_blob(sqlite3_stmt *st, int i, const void *p, int n, 
     if (*rc == SQLITE_OK)
         *rc = sqlite3_bind_blob(st, i, p, n, SQLITE_STATIC);
 }
+
+
+/* ---- sqlite_serve.c: identity and audit (store_serve.h) ----
+ * The operations, and the initialisers sqlite.c puts in its table. */
+gn_status gn__sq_user_add(gn_store *s, const char *name, int admin, int64_t *id, gn_err *err);
+gn_status gn__sq_user_get(gn_store *s, const char *name, gn_user_rec *out, gn_err *err);
+gn_status gn__sq_user_list(gn_store *s, gn_user_rec **out, size_t *n, gn_err *err);
+gn_status gn__sq_user_set_flag(gn_store *s, const char *name, int which, int value, gn_err *err);
+gn_status gn__sq_project_add(gn_store *s, const char *name, const char *description, int64_t *id,
+                             gn_err *err);
+gn_status gn__sq_project_get(gn_store *s, const char *name, gn_project_rec *out, gn_err *err);
+gn_status gn__sq_project_list(gn_store *s, gn_project_rec **out, size_t *n, gn_err *err);
+gn_status gn__sq_membership_set(gn_store *s, const char *user, const char *project,
+                                const char *role, const char *clearance, gn_err *err);
+gn_status gn__sq_membership_remove(gn_store *s, const char *user, const char *project,
+                                   gn_err *err);
+gn_status gn__sq_membership_list(gn_store *s, const char *user, const char *project,
+                                 gn_membership_rec **out, size_t *n, gn_err *err);
+gn_status gn__sq_token_add(gn_store *s, const char *user, const char *name, const char *prefix,
+                           const unsigned char *hash, double expires, int64_t *id, gn_err *err);
+gn_status gn__sq_token_auth(gn_store *s, const unsigned char *hash, gn_token_rec *tok,
+                            gn_membership_rec **m, size_t *n_m, gn_err *err);
+gn_status gn__sq_token_get(gn_store *s, int64_t id, gn_token_rec *out, gn_err *err);
+gn_status gn__sq_token_list(gn_store *s, const char *user, gn_token_rec **out, size_t *n,
+                            gn_err *err);
+gn_status gn__sq_token_revoke(gn_store *s, int64_t id, gn_err *err);
+gn_status gn__sq_token_touch(gn_store *s, int64_t id, double when, gn_err *err);
+gn_status gn__sq_audit_append(gn_store *s, gn_audit_rec *rec, gn_audit_chain_fn chain, int in_hook,
+                              gn_err *err);
+gn_status gn__sq_audit_scan(gn_store *s, int64_t *head_seq, char *head_hex, gn_audit_sink sink,
+                            void *ctx, gn_err *err);
+gn_status gn__sq_audit_list(gn_store *s, const char *user, const char *action, size_t limit,
+                            gn_audit_rec **out, size_t *n, gn_err *err);
+
+#define GN__SQ_SERVE_OPS                                                                   \
+    .user_add = gn__sq_user_add, .user_get = gn__sq_user_get, .user_list = gn__sq_user_list, \
+    .user_set_flag = gn__sq_user_set_flag, .project_add = gn__sq_project_add,              \
+    .project_get = gn__sq_project_get, .project_list = gn__sq_project_list,                \
+    .membership_set = gn__sq_membership_set, .membership_remove = gn__sq_membership_remove, \
+    .membership_list = gn__sq_membership_list, .token_add = gn__sq_token_add,              \
+    .token_auth = gn__sq_token_auth, .token_get = gn__sq_token_get,                        \
+    .token_list = gn__sq_token_list, .token_revoke = gn__sq_token_revoke,                  \
+    .token_touch = gn__sq_token_touch, .audit_append = gn__sq_audit_append,                \
+    .audit_scan = gn__sq_audit_scan, .audit_list = gn__sq_audit_list,
+
+/* ---- sqlite_lease.c: leases and tell keys (store_lease.h) ---- */
+void gn__sq_get_write_hook(gn_store *s, gn_store_write_hook *hook, void **ctx);
+gn_status gn__sq_lease_take(gn_store *s, int64_t campaign_id, size_t n, int64_t token_id,
+                            const char *user, double now, double deadline,
+                            const gn_experiment_rec *fresh, size_t n_fresh,
+                            gn_experiment_rec **out, size_t *n_out, gn_err *err);
+gn_status gn__sq_lease_set(gn_store *s, const int64_t *experiment_ids, size_t n, int64_t token_id,
+                           const char *user, double deadline, gn_err *err);
+gn_status gn__sq_partial_merge(gn_store *s, int64_t experiment_id, const char *partial,
+                               gn_err *err);
+gn_status gn__sq_tell_key_get(gn_store *s, int64_t experiment_id, const char *key,
+                              char **request_hash, char **response, gn_err *err);
+gn_status gn__sq_tell_key_put_in_hook(gn_store *s, int64_t experiment_id, const char *key,
+                                      const char *request_hash, const char *response,
+                                      gn_err *err);
+gn_status gn__sq_campaign_transition(gn_store *s, int64_t campaign_id, const char *const *from,
+                                     size_t n_from, const char *to, gn_err *err);
+gn_status gn__sq_experiment_page(gn_store *s, int64_t campaign_id, const gn_exp_status *status,
+                                 size_t offset, size_t limit, gn_experiment_rec **out, size_t *n,
+                                 size_t *total, gn_err *err);
+gn_status gn__sq_experiment_locate(gn_store *s, int64_t experiment_id, int64_t *campaign_id,
+                                   char **campaign_name, int64_t *number, gn_err *err);
+
+#define GN__SQ_LEASE_OPS                                                                    \
+    .get_write_hook = gn__sq_get_write_hook, .lease_take = gn__sq_lease_take,               \
+    .lease_set = gn__sq_lease_set, .partial_merge = gn__sq_partial_merge,                   \
+    .tell_key_get = gn__sq_tell_key_get, .tell_key_put_in_hook = gn__sq_tell_key_put_in_hook, \
+    .campaign_transition = gn__sq_campaign_transition,                                      \
+    .experiment_page = gn__sq_experiment_page, .experiment_locate = gn__sq_experiment_locate,
 
 #endif

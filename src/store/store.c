@@ -119,7 +119,10 @@ void gn_experiment_rec_free(gn_experiment_rec *rec)
     gn_free(rec->outcome);
     gn_free(rec->origin);
     gn_free(rec->reason);
+    gn_free(rec->lease_user);
+    gn_free(rec->partial);
     rec->params = rec->prediction = rec->outcome = rec->origin = rec->reason = NULL;
+    rec->lease_user = rec->partial = NULL;
 }
 
 void gn_experiment_rec_array_free(gn_experiment_rec *recs, size_t n)
@@ -143,8 +146,11 @@ void gn_attempt_rec_free(gn_attempt_rec *rec)
     gn_free(rec->stdout_tail);
     gn_free(rec->stderr_tail);
     gn_free(rec->outcome);
+    gn_free(rec->job_id);
+    gn_free(rec->job_state);
     rec->runner = rec->host = rec->workdir = rec->reason = NULL;
     rec->stdout_tail = rec->stderr_tail = rec->outcome = NULL;
+    rec->job_id = rec->job_state = NULL;
 }
 
 void gn_attempt_rec_array_free(gn_attempt_rec *recs, size_t n)
@@ -319,12 +325,11 @@ gn_status gn_store_attempt_start(gn_store *s, gn_attempt_rec *a, gn_err *err)
     return s->ops->attempt_start(s, a, err);
 }
 
-gn_status gn_store_attempts_finish(gn_store *s, gn_attempt_finish *f, size_t n, gn_err *err)
+/* The argument checks of a batch of finishes (attempts_finish, attempts_record). */
+static gn_status check_finishes(const gn_attempt_finish *f, size_t n, gn_err *err)
 {
     size_t i;
 
-    gn_err_clear(err);
-    NEED(s && (f || n == 0), "gn_store_attempts_finish");
     for (i = 0; i < n; i++) {
         const gn_attempt_rec *a = f[i].attempt;
         if (!a)
@@ -348,9 +353,32 @@ gn_status gn_store_attempts_finish(gn_store *s, gn_attempt_finish *f, size_t n, 
             return gn_err_set(err, GN_ERR_INVALID,
                               "attempts_finish: item %zu: a new attempt needs its experiment id", i);
     }
-    if (n == 0)
-        return GN_OK;
+    return GN_OK;
+}
+
+gn_status gn_store_attempts_finish(gn_store *s, gn_attempt_finish *f, size_t n, gn_err *err)
+{
+    gn_status st;
+
+    gn_err_clear(err);
+    NEED(s && (f || n == 0), "gn_store_attempts_finish");
+    st = check_finishes(f, n, err);
+    if (st != GN_OK || n == 0)
+        return st;
     return s->ops->attempts_finish(s, f, n, err);
+}
+
+gn_status gn_store_attempts_record(gn_store *s, gn_attempt_rec *starts, size_t n_starts,
+                                   gn_attempt_finish *fin, size_t n_fin, gn_err *err)
+{
+    gn_status st;
+
+    gn_err_clear(err);
+    NEED(s && (starts || n_starts == 0) && (fin || n_fin == 0), "gn_store_attempts_record");
+    st = check_finishes(fin, n_fin, err);
+    if (st != GN_OK || (n_starts == 0 && n_fin == 0))
+        return st;
+    return s->ops->attempts_record(s, starts, n_starts, fin, n_fin, err);
 }
 
 gn_status gn_store_attempt_list(gn_store *s, int64_t experiment_id, gn_attempt_rec **out,
@@ -373,6 +401,23 @@ gn_status gn_store_recover_interrupted(gn_store *s, int64_t campaign_id, const c
         *n = 0;
     }
     return s->ops->recover_interrupted(s, campaign_id, reason, out, n, err);
+}
+
+gn_status gn_store_recover_interrupted_keep_jobs(gn_store *s, int64_t campaign_id,
+                                                 const char *reason, gn_attempt_rec **out,
+                                                 size_t *n, gn_err *err)
+{
+    gn_err_clear(err);
+    NEED(s && (!out) == (!n), "gn_store_recover_interrupted_keep_jobs");
+    if (out) {
+        *out = NULL;
+        *n = 0;
+    }
+    if (!s->ops->recover_interrupted_keep_jobs)
+        return gn_err_set(err, GN_ERR_UNSUPPORTED,
+                          "store %s: this back end cannot keep the attempts of batch jobs",
+                          s->ops->name);
+    return s->ops->recover_interrupted_keep_jobs(s, campaign_id, reason, out, n, err);
 }
 
 gn_status gn_store_check(gn_store *s, gn_err *err)

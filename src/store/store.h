@@ -68,6 +68,11 @@ typedef struct gn_experiment_rec {
     int attempts;        /* attempts started so far */
     double created, updated;
     char *reason;        /* why it was abandoned, else NULL (PROPOSED ones: always NULL) */
+    /* schema 3: the service's lease (store_lease.h) and partial results */
+    int64_t lease_token;   /* API token id holding the lease, 0 none */
+    char *lease_user;      /* its user, NULL none */
+    double lease_deadline; /* epoch seconds, 0 none */
+    char *partial;         /* JSON object of partial results merged so far, or NULL */
 } gn_experiment_rec;
 
 typedef enum {
@@ -99,6 +104,9 @@ typedef struct gn_attempt_rec {
     char *stdout_tail;     /* last 4 KiB */
     char *stderr_tail;
     char *outcome;         /* JSON object reported by the runner, or NULL */
+    /* schema 3: the batch-system job that ran it (docs/slurm.md), else NULL */
+    char *job_id;          /* "1234", "1234_7" (array element) */
+    char *job_state;       /* the scheduler's last known state: "PENDING", "COMPLETED", ... */
 } gn_attempt_rec;
 
 /* failed_attempts counts attempts that ended FAILED or TIMEOUT (the
@@ -181,6 +189,15 @@ typedef struct gn_attempt_finish {
  * on failure nothing is written anywhere. */
 gn_status gn_store_attempts_finish(gn_store *s, gn_attempt_finish *f, size_t n, gn_err *err);
 
+/* Records n_starts attempt starts, then n_fin attempt finishes, in ONE
+ * transaction: one durable commit for a whole turn of the run loop (the
+ * attempts it started and those that ended). Each start is checked and
+ * written back as by gn_store_attempt_start, each finish as by
+ * gn_store_attempts_finish; a finish may not name an attempt started in
+ * the same call. All or nothing: on failure nothing is written anywhere. */
+gn_status gn_store_attempts_record(gn_store *s, gn_attempt_rec *starts, size_t n_starts,
+                                   gn_attempt_finish *fin, size_t n_fin, gn_err *err);
+
 /* Attempts of one experiment in number order. */
 gn_status gn_store_attempt_list(gn_store *s, int64_t experiment_id, gn_attempt_rec **out,
                                 size_t *n, gn_err *err);
@@ -193,6 +210,15 @@ void gn_attempt_rec_array_free(gn_attempt_rec *recs, size_t n);
  * returned (so the caller can kill leftover processes); may be NULL/NULL. */
 gn_status gn_store_recover_interrupted(gn_store *s, int64_t campaign_id, const char *reason,
                                        gn_attempt_rec **out, size_t *n, gn_err *err);
+
+/* As gn_store_recover_interrupted, except that RUNNING attempts with a
+ * job id or a job state (attempts of batch-system jobs, which outlive the
+ * genesis process that submitted them) are left RUNNING, with their
+ * experiments RUNNING, so that the executor can re-attach to them. Only the
+ * others are interrupted and returned. */
+gn_status gn_store_recover_interrupted_keep_jobs(gn_store *s, int64_t campaign_id,
+                                                 const char *reason, gn_attempt_rec **out,
+                                                 size_t *n, gn_err *err);
 
 /* Marks an experiment ABANDONED (e.g. a person gave up on a suggestion)
  * unless it is COMPLETED or FAILED (GN_ERR_STATE); reason (may be NULL) is
@@ -215,6 +241,14 @@ gn_status gn_store_check(gn_store *s, gn_err *err);
  * whole transaction back and becomes the status of the call. NULL clears. */
 typedef gn_status (*gn_store_write_hook)(gn_store *s, void *ctx, gn_err *err);
 void gn_store_set_write_hook(gn_store *s, gn_store_write_hook hook, void *ctx);
+/* The hook installed now (NULL/NULL when none). Hooks chain by saving and
+ * restoring: a layer that needs its own rows in the transaction of ONE
+ * call (gn__campaign_tell_req: the tell key, store_lease.h) reads the
+ * current hook, installs its own whose ctx remembers the previous one,
+ * calls the store function, and puts the previous hook back. Its hook
+ * writes its rows and then calls the previous hook (the service's audit
+ * record), so both commit with the change or neither does. */
+void gn_store_get_write_hook(gn_store *s, gn_store_write_hook *hook, void **ctx);
 
 /* ---- datasets (schema version 2) ------------------------------------------
  *

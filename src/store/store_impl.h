@@ -17,6 +17,7 @@
 #define GN_STORE_STORE_IMPL_H
 
 #include "store/store.h"
+#include "store/store_serve.h"
 
 typedef struct gn_store_ops {
     const char *name; /* "sqlite" */
@@ -66,8 +67,66 @@ typedef struct gn_store_ops {
     /* New slots for schema 3 go below, one block per concern, each named
      * by the file that implements it for SQLite. */
     /* -- sqlite_serve.c: identity and audit (store_serve.h) -- */
+    gn_status (*user_add)(gn_store *s, const char *name, int admin, int64_t *id, gn_err *err);
+    gn_status (*user_get)(gn_store *s, const char *name, struct gn_user_rec *out, gn_err *err);
+    gn_status (*user_list)(gn_store *s, struct gn_user_rec **out, size_t *n, gn_err *err);
+    gn_status (*user_set_flag)(gn_store *s, const char *name, int which, int value, gn_err *err);
+    gn_status (*project_add)(gn_store *s, const char *name, const char *description, int64_t *id,
+                             gn_err *err);
+    gn_status (*project_get)(gn_store *s, const char *name, struct gn_project_rec *out,
+                             gn_err *err);
+    gn_status (*project_list)(gn_store *s, struct gn_project_rec **out, size_t *n, gn_err *err);
+    gn_status (*membership_set)(gn_store *s, const char *user, const char *project,
+                                const char *role, const char *clearance, gn_err *err);
+    gn_status (*membership_remove)(gn_store *s, const char *user, const char *project,
+                                   gn_err *err);
+    gn_status (*membership_list)(gn_store *s, const char *user, const char *project,
+                                 struct gn_membership_rec **out, size_t *n, gn_err *err);
+    gn_status (*token_add)(gn_store *s, const char *user, const char *name, const char *prefix,
+                           const unsigned char *hash, double expires, int64_t *id, gn_err *err);
+    gn_status (*token_auth)(gn_store *s, const unsigned char *hash, struct gn_token_rec *tok,
+                            struct gn_membership_rec **m, size_t *n_m, gn_err *err);
+    gn_status (*token_get)(gn_store *s, int64_t id, struct gn_token_rec *out, gn_err *err);
+    gn_status (*token_list)(gn_store *s, const char *user, struct gn_token_rec **out, size_t *n,
+                            gn_err *err);
+    gn_status (*token_revoke)(gn_store *s, int64_t id, gn_err *err);
+    gn_status (*token_touch)(gn_store *s, int64_t id, double when, gn_err *err);
+    /* in_hook: append inside the transaction running the write hook */
+    gn_status (*audit_append)(gn_store *s, struct gn_audit_rec *rec, gn_audit_chain_fn chain,
+                              int in_hook, gn_err *err);
+    gn_status (*audit_scan)(gn_store *s, int64_t *head_seq, char *head_hex, gn_audit_sink sink,
+                            void *ctx, gn_err *err);
+    gn_status (*audit_list)(gn_store *s, const char *user, const char *action, size_t limit,
+                            struct gn_audit_rec **out, size_t *n, gn_err *err);
     /* -- sqlite_lease.c: leases and tell keys (store_lease.h) -- */
+    void (*get_write_hook)(gn_store *s, gn_store_write_hook *hook, void **ctx);
+    gn_status (*lease_take)(gn_store *s, int64_t campaign_id, size_t n, int64_t token_id,
+                            const char *user, double now, double deadline,
+                            const gn_experiment_rec *fresh, size_t n_fresh,
+                            gn_experiment_rec **out, size_t *n_out, gn_err *err);
+    gn_status (*lease_set)(gn_store *s, const int64_t *experiment_ids, size_t n,
+                           int64_t token_id, const char *user, double deadline, gn_err *err);
+    gn_status (*partial_merge)(gn_store *s, int64_t experiment_id, const char *partial,
+                               gn_err *err);
+    gn_status (*tell_key_get)(gn_store *s, int64_t experiment_id, const char *key,
+                              char **request_hash, char **response, gn_err *err);
+    gn_status (*tell_key_put_in_hook)(gn_store *s, int64_t experiment_id, const char *key,
+                                      const char *request_hash, const char *response,
+                                      gn_err *err);
+    gn_status (*campaign_transition)(gn_store *s, int64_t campaign_id, const char *const *from,
+                                     size_t n_from, const char *to, gn_err *err);
+    gn_status (*experiment_page)(gn_store *s, int64_t campaign_id, const gn_exp_status *status,
+                                 size_t offset, size_t limit, gn_experiment_rec **out,
+                                 size_t *n, size_t *total, gn_err *err);
+    gn_status (*experiment_locate)(gn_store *s, int64_t experiment_id, int64_t *campaign_id,
+                                   char **campaign_name, int64_t *number, gn_err *err);
     /* -- sqlite.c: Slurm job ids -- */
+    gn_status (*recover_interrupted_keep_jobs)(gn_store *s, int64_t campaign_id,
+                                               const char *reason, gn_attempt_rec **out,
+                                               size_t *n, gn_err *err);
+    /* -- sqlite.c: batched attempt records (the run loop, bench/README.md) -- */
+    gn_status (*attempts_record)(gn_store *s, gn_attempt_rec *starts, size_t n_starts,
+                                 gn_attempt_finish *fin, size_t n_fin, gn_err *err);
 } gn_store_ops;
 
 struct gn_store {

@@ -872,9 +872,10 @@ static void executor_registry(void **state)
     gn_executor_free(f.ex);
     f.ex = NULL;
 
-    f.spec.executor.kind = "slurm";
+    f.spec.executor.kind = "pbs";
     assert_int_equal(gn_executor_new(&f.cfg, &f.ex, &f.err), GN_ERR_UNSUPPORTED);
-    assert_true(contains(f.err.msg, "'slurm'"));
+    assert_true(contains(f.err.msg, "'pbs'"));
+    assert_true(contains(f.err.msg, "slurm"));
     assert_null(f.ex);
 
     f.spec.executor.kind = NULL;

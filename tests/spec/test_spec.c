@@ -380,6 +380,68 @@ static void json_that_yaml_reads_differently(void **state)
     assert_string_equal(err.msg, "n.json:2:8: syntax error: NUL byte in the text");
 }
 
+static void executor_slurm(void **state)
+{
+    gn_spec *s = NULL;
+    gn_err err;
+    (void)state;
+    assert_int_equal(parse(BASE "executor: {kind: slurm}\n", &s, &err), GN_OK);
+    assert_string_equal(s->executor.kind, "slurm");
+    assert_int_equal(s->executor.mode, GN_SLURM_AUTO);
+    assert_int_equal(s->executor.cancel_on_stop, 1);
+    assert_near(s->executor.poll, 2.0, 1e-12);
+    assert_null(s->executor.partition);
+    gn_spec_free(s);
+    assert_int_equal(parse(BASE "executor:\n"
+                                "  kind: slurm\n"
+                                "  mode: array\n"
+                                "  partition: debug\n"
+                                "  account: chem42\n"
+                                "  qos: high\n"
+                                "  time: '1-02:03:04'\n"
+                                "  nodes: 2\n"
+                                "  ntasks: 8\n"
+                                "  cpus_per_task: 4\n"
+                                "  mem: 16G\n"
+                                "  gres: 'gpu:a100:1'\n"
+                                "  constraint: 'skylake&ib'\n"
+                                "  job_name: reactor\n"
+                                "  array_max: 50\n"
+                                "  extra_args: ['--exclusive', '--mail-type=END']\n"
+                                "  step_args: ['--overlap']\n"
+                                "  setup: ['module load gcc', 'source env.sh']\n"
+                                "  poll: 0.5\n"
+                                "  cancel_on_stop: false\n",
+                           &s, &err),
+                     GN_OK);
+    assert_int_equal(s->executor.mode, GN_SLURM_ARRAY);
+    assert_string_equal(s->executor.partition, "debug");
+    assert_string_equal(s->executor.account, "chem42");
+    assert_string_equal(s->executor.qos, "high");
+    assert_string_equal(s->executor.time, "1-02:03:04");
+    assert_int_equal(s->executor.nodes, 2);
+    assert_int_equal(s->executor.ntasks, 8);
+    assert_int_equal(s->executor.cpus_per_task, 4);
+    assert_string_equal(s->executor.mem, "16G");
+    assert_string_equal(s->executor.gres, "gpu:a100:1");
+    assert_string_equal(s->executor.constraint, "skylake&ib");
+    assert_string_equal(s->executor.job_name, "reactor");
+    assert_int_equal(s->executor.array_max, 50);
+    assert_int_equal(s->executor.n_extra_args, 2);
+    assert_string_equal(s->executor.extra_args[1], "--mail-type=END");
+    assert_int_equal(s->executor.n_step_args, 1);
+    assert_int_equal(s->executor.n_setup, 2);
+    assert_string_equal(s->executor.setup[0], "module load gcc");
+    assert_near(s->executor.poll, 0.5, 1e-12);
+    assert_int_equal(s->executor.cancel_on_stop, 0);
+    gn_spec_free(s);
+    assert_int_equal(parse(BASE "executor: {kind: slurm, time: 30}\n", &s, &err), GN_OK);
+    assert_string_equal(s->executor.time, "30");
+    gn_spec_free(s);
+    assert_int_equal(parse(BASE "executor: {kind: slurm, time: unlimited}\n", &s, &err), GN_OK);
+    gn_spec_free(s);
+}
+
 static void executor_mpi(void **state)
 {
     gn_spec *s = NULL;
@@ -540,14 +602,58 @@ static const bad_case bad[] = {
     {BASE "planner: {seed: 9223372036854775808}\n", GN_ERR_SPEC,
      "spec.yaml:9:17: planner.seed: must be between 0 and 9223372036854775807, got "
      "9223372036854775808"},
-    {BASE "executor: {kind: slurm}\n", GN_ERR_SPEC,
-     "spec.yaml:9:18: executor.kind: expected one of local, mpi, got 'slurm'"},
+    {BASE "executor: {kind: slrum}\n", GN_ERR_SPEC,
+     "spec.yaml:9:18: executor.kind: expected one of local, mpi, slurm, got 'slrum'; did you mean "
+     "'slurm'?"},
+    {BASE "executor: {kind: slurm, mode: arrays}\n", GN_ERR_SPEC,
+     "spec.yaml:9:31: executor.mode: expected one of auto, jobs, array, pilot, got 'arrays'; did "
+     "you mean 'array'?"},
+    {BASE "executor: {kind: slurm, partiton: debug}\n", GN_ERR_SPEC,
+     "spec.yaml:9:25: executor.partiton: unknown key; did you mean 'partition'?"},
+    {BASE "executor: {kind: local, partition: debug}\n", GN_ERR_SPEC,
+     "spec.yaml:9:36: executor.partition: only used by executor kind slurm (this executor is local)"},
+    {BASE "executor: {kind: slurm, slots_per_rank: 2}\n", GN_ERR_SPEC,
+     "spec.yaml:9:41: executor.slots_per_rank: only used by executor kind mpi (this executor is "
+     "slurm)"},
+    {BASE "executor: {kind: slurm, time: 1h}\n", GN_ERR_SPEC,
+     "spec.yaml:9:31: executor.time: expected a Slurm time limit (minutes, MM:SS, HH:MM:SS, D-HH, "
+     "D-HH:MM, D-HH:MM:SS or unlimited, not zero), got '1h'"},
+    {BASE "executor: {kind: slurm, time: 0}\n", GN_ERR_SPEC,
+     "spec.yaml:9:31: executor.time: expected a Slurm time limit (minutes, MM:SS, HH:MM:SS, D-HH, "
+     "D-HH:MM, D-HH:MM:SS or unlimited, not zero), got '0'"},
+    {BASE "executor: {kind: slurm, partition: 'a b'}\n", GN_ERR_SPEC,
+     "spec.yaml:9:38: executor.partition: must be one word without blanks, quotes or control "
+     "characters"},
+    {BASE "executor: {kind: slurm, mem: 4GB}\n", GN_ERR_SPEC,
+     "spec.yaml:9:30: executor.mem: expected a memory size: a whole number with an optional unit "
+     "K, M, G or T (megabytes without one), got '4GB'"},
+    {BASE "executor: {kind: slurm, nodes: 0}\n", GN_ERR_SPEC,
+     "spec.yaml:9:32: executor.nodes: must be between 1 and 1000000, got 0"},
+    {BASE "executor: {kind: slurm, poll: 0.001}\n", GN_ERR_SPEC,
+     "spec.yaml:9:31: executor.poll: must be between 0.05 and 3600 seconds, got 0.001"},
+    {BASE "executor: {kind: slurm, cancel_on_stop: yes}\n", GN_ERR_SPEC,
+     "spec.yaml:9:41: executor.cancel_on_stop: expected true or false, got 'yes'"},
+    {BASE "executor: {kind: slurm, extra_args: [exclusive]}\n", GN_ERR_SPEC,
+     "spec.yaml:9:38: executor.extra_args[0]: expected a command-line option starting with '-', "
+     "got exclusive"},
+    {BASE "executor: {kind: slurm, extra_args: ['--output=x.log']}\n", GN_ERR_SPEC,
+     "spec.yaml:9:38: executor.extra_args[0]: --output is set by genesis for each job (see "
+     "docs/slurm.md)"},
+    {BASE "executor: {kind: slurm, extra_args: ['-J', x]}\n", GN_ERR_SPEC,
+     "spec.yaml:9:38: executor.extra_args[0]: -J is set by genesis for each job (see docs/slurm.md)"},
+    {BASE "executor: {kind: slurm, setup: []}\n", GN_ERR_SPEC,
+     "spec.yaml:9:32: executor.setup: needs at least one string"},
+    {BASE "runner: {library: ./libsim.so, function: f}\nexecutor: {kind: slurm}\n", GN_ERR_SPEC,
+     "spec.yaml:10:18: executor.kind: runner.library runs inside the genesis process and cannot "
+     "run as a Slurm job: give the runner as a program (runner.command) to use executor kind slurm"},
     {BASE "executor: {kind: local, slots_per_rank: 2}\n", GN_ERR_SPEC,
      "spec.yaml:9:41: executor.slots_per_rank: only used by executor kind mpi (this executor is local)"},
     {BASE "executor: {kind: mpi, slots_per_rank: 0}\n", GN_ERR_SPEC,
      "spec.yaml:9:39: executor.slots_per_rank: must be between 1 and 4096, got 0"},
     {BASE "executor: {kind: mpi, slots: 2}\n", GN_ERR_SPEC,
-     "spec.yaml:9:23: executor.slots: unknown key (valid keys: kind, slots_per_rank)"},
+     "spec.yaml:9:23: executor.slots: unknown key (valid keys: kind, slots_per_rank, mode, "
+     "partition, account, qos, time, nodes, ntasks, cpus_per_task, mem, gres, constraint, job_name, "
+     "array_max, extra_args, step_args, setup, poll, cancel_on_stop)"},
     {BASE "outcome_constraints: [{name: y, max: 1}]\n", GN_ERR_SPEC,
      "spec.yaml:9:30: outcome_constraints[0].name: 'y' is an objective (objectives[0]); an "
      "outcome constraint must name another outcome"},
@@ -980,6 +1086,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(json_unicode_and_escapes),
     cmocka_unit_test(json_that_yaml_reads_differently),
     cmocka_unit_test(executor_mpi),
+    cmocka_unit_test(executor_slurm),
     cmocka_unit_test(bad_specs_table),
     cmocka_unit_test(constraint_coefficients),
     cmocka_unit_test(limits),

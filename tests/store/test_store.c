@@ -736,6 +736,103 @@ static void attempts_finish_manual(void **state)
     gn_store_close(s);
 }
 
+/* Attempts of batch jobs: job id and state are stored when they start and
+ * when they finish (with the node as host); recovery that keeps jobs leaves
+ * them running and interrupts only the others. */
+static void recover_keeps_jobs(void **state)
+{
+    char path[512];
+    gn_store *s;
+    gn_attempt_rec atts[3], *got, *list;
+    gn_attempt_finish f;
+    gn_experiment_rec *exps;
+    int64_t cid, ids[3];
+    size_t n;
+    gn_err err;
+    (void)state;
+
+    db_path(path, sizeof path, "recover_keeps_jobs");
+    s = db_open(path);
+    cid = campaign_new(s, "c");
+    experiments_new(s, cid, 3, ids);
+    memset(atts, 0, sizeof atts);
+    atts[0].experiment_id = ids[0];
+    atts[0].runner = "command";
+    atts[0].job_id = "4242";
+    atts[0].job_state = "PENDING";
+    assert_ok(gn_store_attempt_start(s, &atts[0], &err));
+    atts[1].experiment_id = ids[1];
+    atts[1].runner = "command";
+    atts[1].job_state = "SUBMITTING"; /* an array element before its array is submitted */
+    assert_ok(gn_store_attempt_start(s, &atts[1], &err));
+    atts[2].experiment_id = ids[2];
+    atts[2].runner = "command"; /* a local runner */
+    atts[2].host = "here";
+    assert_ok(gn_store_attempt_start(s, &atts[2], &err));
+    gn_store_close(s);
+
+    s = db_open(path);
+    assert_ok(gn_store_recover_interrupted_keep_jobs(s, cid, "genesis died", &got, &n, &err));
+    assert_int_equal(n, 1);
+    assert_int_equal(got[0].id, atts[2].id);
+    assert_int_equal(got[0].status, GN_ATT_INTERRUPTED);
+    assert_null(got[0].job_id);
+    gn_attempt_rec_array_free(got, n);
+    assert_ok(gn_store_experiment_list(s, cid, NULL, &exps, &n, &err));
+    assert_int_equal(exps[0].status, GN_EXP_RUNNING);
+    assert_int_equal(exps[1].status, GN_EXP_RUNNING);
+    assert_int_equal(exps[2].status, GN_EXP_PROPOSED);
+    gn_experiment_rec_array_free(exps, n);
+    assert_ok(gn_store_attempt_list(s, ids[0], &list, &n, &err));
+    assert_int_equal(list[0].status, GN_ATT_RUNNING);
+    assert_string_equal(list[0].job_id, "4242");
+    assert_string_equal(list[0].job_state, "PENDING");
+    gn_attempt_rec_array_free(list, n);
+
+    /* the finish records the final state and the node; a NULL job id keeps the stored one */
+    atts[0].status = GN_ATT_SUCCEEDED;
+    atts[0].job_id = NULL;
+    atts[0].job_state = "COMPLETED";
+    atts[0].host = "node7";
+    f.attempt = &atts[0];
+    f.exp_status = GN_EXP_COMPLETED;
+    f.exp_outcome = "{\"y\": 1}";
+    assert_ok(gn_store_attempts_finish(s, &f, 1, &err));
+    /* an array element learns its job id at the end */
+    atts[1].status = GN_ATT_FAILED;
+    atts[1].job_id = "77_3";
+    atts[1].job_state = "TIMEOUT";
+    atts[1].reason = "Slurm job 77_3 reached its time limit";
+    f.attempt = &atts[1];
+    f.exp_status = GN_EXP_PROPOSED;
+    f.exp_outcome = NULL;
+    assert_ok(gn_store_attempts_finish(s, &f, 1, &err));
+    assert_ok(gn_store_attempt_list(s, ids[0], &list, &n, &err));
+    assert_string_equal(list[0].job_id, "4242");
+    assert_string_equal(list[0].job_state, "COMPLETED");
+    assert_string_equal(list[0].host, "node7");
+    gn_attempt_rec_array_free(list, n);
+    assert_ok(gn_store_attempt_list(s, ids[1], &list, &n, &err));
+    assert_string_equal(list[0].job_id, "77_3");
+    assert_string_equal(list[0].job_state, "TIMEOUT");
+    gn_attempt_rec_array_free(list, n);
+
+    /* the plain recovery interrupts everything, jobs included */
+    atts[1].job_id = NULL;
+    atts[1].job_state = NULL;
+    atts[1].number = 0;
+    atts[1].id = 0;
+    atts[1].status = GN_ATT_RUNNING;
+    atts[1].reason = NULL;
+    atts[1].job_id = "78";
+    assert_ok(gn_store_attempt_start(s, &atts[1], &err));
+    assert_ok(gn_store_recover_interrupted(s, cid, "gone", &got, &n, &err));
+    assert_int_equal(n, 1);
+    assert_string_equal(got[0].job_id, "78");
+    gn_attempt_rec_array_free(got, n);
+    gn_store_close(s);
+}
+
 static void recover_interrupted(void **state)
 {
     char path[512];
@@ -1251,6 +1348,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(attempts_finish_invalid),
     cmocka_unit_test(attempts_finish_manual),
     cmocka_unit_test(recover_interrupted),
+    cmocka_unit_test(recover_keeps_jobs),
     cmocka_unit_test(experiment_abandon),
     cmocka_unit_test(campaign_counts),
     cmocka_unit_test(text_bytes_faithful),

@@ -1,0 +1,164 @@
+/*
+ * store/lease.c - the store functions of store_lease.h (and
+ * gn_store_get_write_hook of store.h): argument checks, then dispatch
+ * through the operations table.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "store/store_impl.h"
+#include "store/store_lease.h"
+
+#define NEED(cond, fn)                                                              \
+    do {                                                                            \
+        if (!(cond))                                                                \
+            return gn_err_set(err, GN_ERR_INVALID, "%s: invalid argument (%s)", fn, \
+                              #cond);                                               \
+    } while (0)
+
+#define HAVE(op, fn)                                                                       \
+    do {                                                                                   \
+        if (!s->ops || !s->ops->op)                                                        \
+            return gn_err_set(err, GN_ERR_UNSUPPORTED, "%s: not supported by this store", \
+                              fn);                                                         \
+    } while (0)
+
+void gn_store_get_write_hook(gn_store *s, gn_store_write_hook *hook, void **ctx)
+{
+    if (hook)
+        *hook = NULL;
+    if (ctx)
+        *ctx = NULL;
+    if (s && hook && ctx && s->ops && s->ops->get_write_hook)
+        s->ops->get_write_hook(s, hook, ctx);
+}
+
+/* 1..GN_STORE_TELL_KEY_MAX printable ASCII bytes. */
+static int key_valid(const char *key)
+{
+    size_t i, n;
+    if (!key)
+        return 0;
+    n = strlen(key);
+    if (n == 0 || n > GN_STORE_TELL_KEY_MAX)
+        return 0;
+    for (i = 0; i < n; i++)
+        if ((unsigned char)key[i] < 0x20 || (unsigned char)key[i] > 0x7e)
+            return 0;
+    return 1;
+}
+
+static int user_ok(const char *user)
+{
+    return !user || strlen(user) <= GN_STORE_LEASE_USER_MAX;
+}
+
+gn_status gn_store_lease_take(gn_store *s, int64_t campaign_id, size_t n, int64_t token_id,
+                              const char *user, double now, double deadline,
+                              const gn_experiment_rec *fresh, size_t n_fresh,
+                              gn_experiment_rec **out, size_t *n_out, gn_err *err)
+{
+    size_t i;
+    gn_err_clear(err);
+    NEED(s && out && n_out && user_ok(user) && isfinite(now) && isfinite(deadline) &&
+             token_id >= 0 && n <= 100000 && (fresh || n_fresh == 0),
+         "gn_store_lease_take");
+    HAVE(lease_take, "gn_store_lease_take");
+    for (i = 0; i < n_fresh; i++)
+        NEED(fresh[i].params, "gn_store_lease_take");
+    *out = NULL;
+    *n_out = 0;
+    if (n == 0)
+        return GN_OK;
+    return s->ops->lease_take(s, campaign_id, n, token_id, user, now, deadline, fresh, n_fresh,
+                              out, n_out, err);
+}
+
+gn_status gn_store_lease_set(gn_store *s, const int64_t *experiment_ids, size_t n,
+                             int64_t token_id, const char *user, double deadline, gn_err *err)
+{
+    gn_err_clear(err);
+    NEED(s && (experiment_ids || n == 0) && user_ok(user) && isfinite(deadline) && token_id >= 0,
+         "gn_store_lease_set");
+    HAVE(lease_set, "gn_store_lease_set");
+    if (n == 0)
+        return GN_OK;
+    return s->ops->lease_set(s, experiment_ids, n, token_id, user, deadline, err);
+}
+
+gn_status gn_store_partial_merge(gn_store *s, int64_t experiment_id, const char *partial,
+                                 gn_err *err)
+{
+    gn_err_clear(err);
+    NEED(s && partial, "gn_store_partial_merge");
+    HAVE(partial_merge, "gn_store_partial_merge");
+    return s->ops->partial_merge(s, experiment_id, partial, err);
+}
+
+gn_status gn_store_tell_key_get(gn_store *s, int64_t experiment_id, const char *key,
+                                char **request_hash, char **response, gn_err *err)
+{
+    gn_err_clear(err);
+    NEED(s && key, "gn_store_tell_key_get");
+    HAVE(tell_key_get, "gn_store_tell_key_get");
+    if (!key_valid(key))
+        return gn_err_set(err, GN_ERR_INVALID,
+                          "a tell key is 1 to %d printable ASCII characters", GN_STORE_TELL_KEY_MAX);
+    return s->ops->tell_key_get(s, experiment_id, key, request_hash, response, err);
+}
+
+gn_status gn_store_tell_key_put_in_hook(gn_store *s, int64_t experiment_id, const char *key,
+                                        const char *request_hash, const char *response,
+                                        gn_err *err)
+{
+    /* err is the hook's: not cleared, a failure adds to it */
+    NEED(s && key && request_hash && response, "gn_store_tell_key_put_in_hook");
+    HAVE(tell_key_put_in_hook, "gn_store_tell_key_put_in_hook");
+    if (!key_valid(key))
+        return gn_err_set(err, GN_ERR_INVALID,
+                          "a tell key is 1 to %d printable ASCII characters", GN_STORE_TELL_KEY_MAX);
+    return s->ops->tell_key_put_in_hook(s, experiment_id, key, request_hash, response, err);
+}
+
+gn_status gn_store_campaign_transition(gn_store *s, int64_t campaign_id,
+                                       const char *const *from, size_t n_from, const char *to,
+                                       gn_err *err)
+{
+    size_t i;
+    gn_err_clear(err);
+    NEED(s && (from || n_from == 0) && to, "gn_store_campaign_transition");
+    HAVE(campaign_transition, "gn_store_campaign_transition");
+    if (!gn__store_campaign_state_valid(to))
+        return gn_err_set(err, GN_ERR_INVALID, "unknown campaign state '%s'", to);
+    for (i = 0; i < n_from; i++)
+        if (!gn__store_campaign_state_valid(from[i]))
+            return gn_err_set(err, GN_ERR_INVALID, "unknown campaign state '%s'",
+                              from[i] ? from[i] : "(null)");
+    return s->ops->campaign_transition(s, campaign_id, from, n_from, to, err);
+}
+
+gn_status gn_store_experiment_page(gn_store *s, int64_t campaign_id, const gn_exp_status *status,
+                                   size_t offset, size_t limit, gn_experiment_rec **out,
+                                   size_t *n, size_t *total, gn_err *err)
+{
+    gn_err_clear(err);
+    NEED(s && out && n && total && offset <= INT64_MAX && limit <= INT64_MAX,
+         "gn_store_experiment_page");
+    NEED(!status || (*status >= GN_EXP_PROPOSED && *status <= GN_EXP_ABANDONED),
+         "gn_store_experiment_page");
+    HAVE(experiment_page, "gn_store_experiment_page");
+    *out = NULL;
+    *n = *total = 0;
+    return s->ops->experiment_page(s, campaign_id, status, offset, limit, out, n, total, err);
+}
+
+gn_status gn_store_experiment_locate(gn_store *s, int64_t experiment_id, int64_t *campaign_id,
+                                     char **campaign_name, int64_t *number, gn_err *err)
+{
+    gn_err_clear(err);
+    NEED(s, "gn_store_experiment_locate");
+    HAVE(experiment_locate, "gn_store_experiment_locate");
+    if (campaign_name)
+        *campaign_name = NULL;
+    return s->ops->experiment_locate(s, experiment_id, campaign_id, campaign_name, number, err);
+}
