@@ -826,6 +826,31 @@ static void insert_section(const char *path, const char *section)
     free(old);
 }
 
+/* The cost of one fdatasync on the database's disk (median of 50): a
+ * durable commit costs at least this much, so one commit per tell can not
+ * go faster than its inverse per campaign. */
+static double fdatasync_ms(void)
+{
+    char path[1100], byte = 'x';
+    double t[50];
+    snprintf(path, sizeof path, "%s/fsync.probe", opt.work);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0)
+        return NAN;
+    for (int i = 0; i < 50; i++) {
+        double t0 = now_s();
+        if (write(fd, &byte, 1) != 1 || fdatasync(fd) != 0) {
+            close(fd);
+            return NAN;
+        }
+        t[i] = (now_s() - t0) * 1e3;
+    }
+    close(fd);
+    unlink(path);
+    qsort(t, 50, sizeof *t, cmp_double);
+    return t[25];
+}
+
 /* ---- main ------------------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -1008,6 +1033,12 @@ int main(int argc, char **argv)
     fprintf(o, "- machine: %s, commit %s; load average (1 min) at the end: %.2f\n", mach,
             opt.commit, load1);
     fprintf(o, "- command: `%s`\n", opt.command);
+    double fsync_ms = fdatasync_ms();
+    fprintf(o,
+            "- fdatasync on the database's disk: %.2f ms (median of 50), the floor of one durable "
+            "commit: a server committing each tell alone, one at a time, stays under %.0f "
+            "tells/s\n",
+            fsync_ms, 1e3 / fsync_ms);
     fprintf(
         o,
         "- server: `genesis serve --listen 127.0.0.1:0` with its defaults (worker threads: twice "
@@ -1042,9 +1073,9 @@ int main(int argc, char **argv)
     row(o, &ref, "-", NAN, -1);
     fprintf(o,
             "\n**HTTP overhead on suggest** (median of the paired differences, HTTP - in "
-            "process): **%.3f ms**; "
-            "target well under 1 ms: ratio %.2f of 1 ms, %s\n",
-            overhead, overhead / 1.0, overhead < 1.0 ? "met" : "NOT met");
+            "process): **%.3f ms** (difference of the medians: %.3f ms); target well under 1 ms: "
+            "ratio %.2f of 1 ms, %s\n",
+            overhead, http_ms - lease_ms, overhead / 1.0, overhead < 1.0 ? "met" : "NOT met");
     int met = 0, total = 0;
     for (int i = 0; i < nres; i++) {
         int tell = strstr(res[i].what, "tell") != NULL;

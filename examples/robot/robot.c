@@ -90,6 +90,7 @@ typedef struct reply {
     char *body;
     size_t len, cap;
     double retry_after;
+    CURLcode curl; /* CURLE_OK when an answer came */
 } reply;
 
 static volatile sig_atomic_t stop_requested;
@@ -245,6 +246,7 @@ static void attempt(robot *r, const char *method, const char *url, const char *b
     }
     curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, hdr);
     rc = curl_easy_perform(r->curl);
+    rep->curl = rc;
     curl_slist_free_all(hdr);
     if (rc == CURLE_OK) {
         curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &rep->status);
@@ -272,6 +274,15 @@ static long call(robot *r, const char *method, const char *path, const char *bod
         attempt(r, method, url, body, rep);
         if (rep->status != 0 && rep->status != 429 && rep->status < 500)
             return rep->status;
+        /* a certificate or URL that is wrong now will be wrong later too */
+        if (rep->curl == CURLE_PEER_FAILED_VERIFICATION || rep->curl == CURLE_SSL_CACERT_BADFILE ||
+            rep->curl == CURLE_SSL_CERTPROBLEM || rep->curl == CURLE_UNSUPPORTED_PROTOCOL ||
+            rep->curl == CURLE_URL_MALFORMAT) {
+            fprintf(stderr, "%s: %s %s: %s: giving up\n", r->name, method, url,
+                    curl_easy_strerror(rep->curl));
+            reply_free(rep);
+            return 0;
+        }
         double wait = backoff * (0.8 + 0.4 * uniform(&jitter));
         if (rep->status == 429 || rep->status == 503) {
             if (rep->retry_after >= 0)

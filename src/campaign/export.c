@@ -135,6 +135,15 @@ static json_t *attempt_object(const gn_attempt_rec *a)
                           a->finished > 0 ? a->finished - a->started : 0.0, "exit_code", a->exit_code,
                           "signal", a->signal, "reason", a->reason, "stdout_tail", a->stdout_tail,
                           "stderr_tail", a->stderr_tail, "outcome", parse_or_null(a->outcome));
+    /* batch-system attempts (Slurm): the job that ran them */
+    if (o && a->job_id && json_object_set_new(o, "job_id", json_string(a->job_id))) {
+        json_decref(o);
+        return NULL;
+    }
+    if (o && a->job_state && json_object_set_new(o, "job_state", json_string(a->job_state))) {
+        json_decref(o);
+        return NULL;
+    }
     return o;
 }
 

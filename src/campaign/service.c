@@ -287,14 +287,20 @@ typedef struct key_hook {
     gn_store_write_hook prev;
     void *prev_ctx;
     int64_t experiment_id;
+    int64_t campaign_id;
     const gn_tell_req *req;
 } key_hook;
 
+/* Also completes the campaign when this tell reaches its budget. */
 static gn_status key_hook_run(gn_store *s, void *ctx, gn_err *err)
 {
     key_hook *k = ctx;
-    gn_status st = gn_store_tell_key_put_in_hook(s, k->experiment_id, k->req->key,
-                                                 k->req->request_hash, k->req->response, err);
+    gn_status st = GN_OK;
+    if (k->req->key)
+        st = gn_store_tell_key_put_in_hook(s, k->experiment_id, k->req->key,
+                                           k->req->request_hash, k->req->response, err);
+    if (st == GN_OK && k->req->kind != GN_TELL_PARTIAL)
+        st = gn_store_campaign_complete_in_hook(s, k->campaign_id, err);
     if (st == GN_OK && k->prev)
         st = k->prev(s, k->prev_ctx, err);
     return st;
@@ -461,7 +467,7 @@ gn_status gn__campaign_tell_req(gn_campaign *c, int64_t number, const gn_tell_re
                         c->rec.name);
         goto out;
     }
-    if (req->key) {
+    {
         key_hook k;
         gn_store_write_hook prev;
         void *prev_ctx;
@@ -470,11 +476,14 @@ gn_status gn__campaign_tell_req(gn_campaign *c, int64_t number, const gn_tell_re
         k.prev = prev;
         k.prev_ctx = prev_ctx;
         k.experiment_id = e.id;
+        k.campaign_id = c->rec.id;
         k.req = req;
         gn_store_set_write_hook(c->db->store, key_hook_run, &k);
         st = tell_apply(c, &e, req);
         gn_store_set_write_hook(c->db->store, prev, prev_ctx);
-        if (st == GN_ERR_STATE || st == GN_ERR_EXISTS) {
+        if (st == GN_OK && req->kind != GN_TELL_PARTIAL && gn__campaign_refresh(c) != GN_OK)
+            gn_err_clear(&c->err); /* recorded all the same; the state is read again later */
+        if (req->key && (st == GN_ERR_STATE || st == GN_ERR_EXISTS)) {
             /* a concurrent tell with the same key may have won: then this
              * one is its replay (or a reuse of its key) */
             gn_err keep = c->err;
@@ -485,8 +494,6 @@ gn_status gn__campaign_tell_req(gn_campaign *c, int64_t number, const gn_tell_re
                 st = first;
             }
         }
-    } else {
-        st = tell_apply(c, &e, req);
     }
 out:
     if (st == GN_OK && found) {

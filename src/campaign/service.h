@@ -28,9 +28,10 @@
  * request). Keys are per experiment.
  *
  * States. Campaign states: active -> paused -> active, active|paused|
- * completed -> archived (final), active -> completed (budget reached; set
- * by the library). Suggest needs `active` (GN_ERR_STATE otherwise, message names
- * the state). Tells, partials and abandons are accepted in every state
+ * completed -> archived (final), active|paused -> completed (set by the
+ * tell that reaches the budget, in that tell's transaction). Suggest needs
+ * `active` (GN_ERR_STATE otherwise, the message names the state: a
+ * completed campaign is a definite "no more"). Tells, partials and abandons are accepted in every state
  * but archived (GN_ERR_STATE): results of experiments already out are
  * not lost by a pause.
  *

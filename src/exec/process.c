@@ -183,7 +183,14 @@ static void child_exec(const launch *l)
     child_report(l->report_w, 0, errno);
 }
 
-#if defined(__linux__) && !defined(__SANITIZE_ADDRESS__) && !defined(GN_NO_VFORK)
+#if defined(__SANITIZE_ADDRESS__)
+#define GN_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) /* clang */
+#define GN_ASAN 1
+#endif
+#endif
+#if defined(__linux__) && !defined(GN_ASAN) && !defined(GN_NO_VFORK)
 #define GN_SPAWN_VFORK 1
 #endif
 

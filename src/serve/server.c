@@ -45,9 +45,6 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "serve/http.h"
-#include <sqlite3.h>
-#include "store/sqlite_internal.h"
-static void dbg_busy(gn_db *db, const char *where){ sqlite3 *q; sqlite3_stmt *st=NULL; if(!db) return; q=GN__SQ(db->store)->db; while((st=sqlite3_next_stmt(q,st))) if(sqlite3_stmt_busy(st)) fprintf(stderr,"DBG %s busy: %s\n",where,sqlite3_sql(st)); if(!sqlite3_get_autocommit(q)) fprintf(stderr,"DBG %s: in txn\n",where);}
 
 #define CONN_MEMORY_LIMIT (64 * 1024)
 #define CONN_LIMIT 1024
@@ -502,7 +499,6 @@ static enum MHD_Result dispatch(gn__server *srv, struct MHD_Connection *conn, re
     }
     if (!call.json)
         gn__reply_error(&call, 500, "internal", NULL, "no response");
-    dbg_busy(call.db, r->path);
     ret = send_json(srv, conn, r, call.status, call.json, NULL, call.status == 503 ? 1 : 0);
     free(call.json);
     json_decref(body);
@@ -695,7 +691,6 @@ gn_status gn_serve_run(const gn_serve_options *opts, char *errbuf, size_t errbuf
     gn_serve_options o;
     char *cert = NULL, *key = NULL;
     struct sockaddr_storage ss;
-    socklen_t sl;
     unsigned flags, threads, port = 0;
     gn_status st = GN_OK;
     gn_db *db = NULL;
@@ -743,17 +738,14 @@ gn_status gn_serve_run(const gn_serve_options *opts, char *errbuf, size_t errbuf
     if (inet_pton(AF_INET, o.host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
         ((struct sockaddr_in *)&ss)->sin_family = AF_INET;
         ((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)o.port);
-        sl = sizeof(struct sockaddr_in);
     } else if (inet_pton(AF_INET6, o.host, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
         ((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
         ((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)o.port);
-        sl = sizeof(struct sockaddr_in6);
     } else {
         fail(errbuf, errbuf_size, "'%s' is not an IPv4 or IPv6 address", o.host);
         st = GN_ERR_INVALID;
         goto out;
     }
-    (void)sl;
     /* limits */
     srv.body_limit = o.body_limit ? o.body_limit : GN_HTTP_BODY_MAX_DEFAULT;
     if (srv.body_limit > GN_HTTP_BODY_MAX_LIMIT) {

@@ -107,6 +107,14 @@ gn_status gn_store_tell_key_get(gn_store *s, int64_t experiment_id, const char *
     return s->ops->tell_key_get(s, experiment_id, key, request_hash, response, err);
 }
 
+gn_status gn_store_campaign_complete_in_hook(gn_store *s, int64_t campaign_id, gn_err *err)
+{
+    /* err is the hook's: not cleared */
+    NEED(s, "gn_store_campaign_complete_in_hook");
+    HAVE(campaign_complete_in_hook, "gn_store_campaign_complete_in_hook");
+    return s->ops->campaign_complete_in_hook(s, campaign_id, err);
+}
+
 gn_status gn_store_tell_key_put_in_hook(gn_store *s, int64_t experiment_id, const char *key,
                                         const char *request_hash, const char *response,
                                         gn_err *err)

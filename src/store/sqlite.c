@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 
@@ -1822,32 +1823,28 @@ static void sq_set_busy_timeout(gn_store *s, int ms)
     sqlite3_busy_timeout(q->db, ms);
 }
 
-/* Refuses, without touching it, a file that exists, is not empty and does
- * not start with the SQLite header. A missing or empty file is fine: SQLite
- * makes a new database of it. */
+/* Refuses a file that exists, is not empty and is too short to be a SQLite
+ * database (a page is at least 512 bytes); a longer foreign file is refused
+ * by SQLite itself (SQLITE_NOTADB, see gn__store_sqlite_open) before
+ * anything is written. The file is never opened here: closing any
+ * descriptor this process holds on it would drop the POSIX locks of every
+ * SQLite connection of the process on that file (sqlite.org/howtocorrupt.html
+ * section 2.2), and the service keeps many connections to one file. A
+ * missing or empty file is fine: SQLite makes a new database of it. */
 static gn_status check_header(const char *path, gn_err *err)
 {
-    static const char magic[16] = "SQLite format 3";
-    char head[16];
-    size_t got;
-    FILE *fp;
-    gn_status status = GN_OK;
+    struct stat sb;
 
-    fp = fopen(path, "rb");
-    if (!fp) {
+    if (stat(path, &sb) != 0) {
         if (errno == ENOENT)
             return GN_OK;
         return gn_err_set(err, GN_ERR_IO, "store %s: cannot open: %s", path, strerror(errno));
     }
-    got = fread(head, 1, sizeof head, fp);
-    if (ferror(fp))
-        status = gn_err_set(err, GN_ERR_IO, "store %s: cannot read: %s", path, strerror(errno));
-    else if (got > 0 && (got < sizeof head || memcmp(head, magic, sizeof head)))
-        status = gn_err_set(err, GN_ERR_STORE,
-                            "store %s: the file is not a SQLite database; refusing to open it",
-                            path);
-    fclose(fp);
-    return status;
+    if (sb.st_size > 0 && sb.st_size < 512)
+        return gn_err_set(err, GN_ERR_STORE,
+                          "store %s: the file is not a SQLite database; refusing to open it",
+                          path);
+    return GN_OK;
 }
 
 /* Runs a PRAGMA (or any statement) that returns at most one text value
@@ -2010,6 +2007,10 @@ gn_status gn__store_sqlite_open(gn_store *s, gn_err *err)
     /* the version first: a newer or foreign database is refused before
      * anything (even the journal mode) is changed */
     status = user_version(q, &version, err);
+    if (status != GN_OK && (sqlite3_errcode(q->db) & 0xff) == SQLITE_NOTADB)
+        status = gn_err_set(err, GN_ERR_STORE,
+                            "store %s: the file is not a SQLite database; refusing to open it",
+                            q->path);
     if (status != GN_OK)
         goto fail;
     if (version > GN_STORE_SCHEMA_VERSION) {

@@ -155,6 +155,7 @@ gn_status gn__sq_tell_key_get(gn_store *s, int64_t experiment_id, const char *ke
 gn_status gn__sq_tell_key_put_in_hook(gn_store *s, int64_t experiment_id, const char *key,
                                       const char *request_hash, const char *response,
                                       gn_err *err);
+gn_status gn__sq_campaign_complete_in_hook(gn_store *s, int64_t campaign_id, gn_err *err);
 gn_status gn__sq_campaign_transition(gn_store *s, int64_t campaign_id, const char *const *from,
                                      size_t n_from, const char *to, gn_err *err);
 gn_status gn__sq_experiment_page(gn_store *s, int64_t campaign_id, const gn_exp_status *status,
@@ -168,6 +169,7 @@ gn_status gn__sq_experiment_locate(gn_store *s, int64_t experiment_id, int64_t *
     .lease_set = gn__sq_lease_set, .partial_merge = gn__sq_partial_merge,                   \
     .tell_key_get = gn__sq_tell_key_get, .tell_key_put_in_hook = gn__sq_tell_key_put_in_hook, \
     .campaign_transition = gn__sq_campaign_transition,                                      \
+    .campaign_complete_in_hook = gn__sq_campaign_complete_in_hook,                          \
     .experiment_page = gn__sq_experiment_page, .experiment_locate = gn__sq_experiment_locate,
 
 #endif

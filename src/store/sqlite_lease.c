@@ -36,6 +36,7 @@ enum {
     L_IS_OBJECT,
     L_MAX_NUMBER,
     L_INSERT,
+    L_COMPLETE_IF_DONE,
     L__COUNT
 };
 
@@ -57,6 +58,11 @@ static const char *const lease_sql[L__COUNT] = {
     [L_KEY_PUT] = "INSERT INTO tell_keys (experiment_id, key, request_hash, response, created) "
                   "VALUES (?1, ?2, ?3, ?4, ?5)",
     [L_CAMPAIGN_STATE] = "SELECT state, name FROM campaigns WHERE id = ?1",
+    [L_COMPLETE_IF_DONE] =
+        "UPDATE campaigns SET state = 'completed', updated = ?2 "
+        "WHERE id = ?1 AND state IN ('active', 'paused') AND budget > 0 AND budget <= "
+        "(SELECT count(*) FROM experiments WHERE campaign_id = ?1 "
+        "AND status IN ('completed', 'failed'))",
     [L_CAMPAIGN_SET_STATE] = "UPDATE campaigns SET state = ?2, updated = ?3 WHERE id = ?1",
     [L_PAGE_COUNT] = "SELECT count(*) FROM experiments WHERE campaign_id = ?1",
     [L_PAGE_COUNT_STATUS] = "SELECT count(*) FROM experiments WHERE campaign_id = ?1 "
@@ -418,6 +424,24 @@ gn_status gn__sq_tell_key_put_in_hook(gn_store *s, int64_t experiment_id, const 
         status = gn__sq_db_error(q, rc, "storing a tell key", err);
     gn__sq_stmt_done(st);
     return status;
+}
+
+gn_status gn__sq_campaign_complete_in_hook(gn_store *s, int64_t campaign_id, gn_err *err)
+{
+    sq *q = Q(s);
+    sqlite3_stmt *st;
+    int rc = SQLITE_OK;
+    gn_status status;
+
+    if (!q->in_write || sqlite3_get_autocommit(q->db))
+        return gn_err_set(err, GN_ERR_STATE,
+                          "a campaign can be completed in a transaction only from its write hook");
+    status = stmt(q, L_COMPLETE_IF_DONE, &st, err);
+    if (status != GN_OK)
+        return status;
+    gn__sq_b_int(st, 1, campaign_id, &rc);
+    gn__sq_b_real(st, 2, gn_time_wall(), &rc);
+    return gn__sq_run(q, st, rc, "completing a campaign at its budget", err);
 }
 
 gn_status gn__sq_campaign_transition(gn_store *s, int64_t campaign_id, const char *const *from,

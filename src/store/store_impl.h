@@ -113,6 +113,7 @@ typedef struct gn_store_ops {
     gn_status (*tell_key_put_in_hook)(gn_store *s, int64_t experiment_id, const char *key,
                                       const char *request_hash, const char *response,
                                       gn_err *err);
+    gn_status (*campaign_complete_in_hook)(gn_store *s, int64_t campaign_id, gn_err *err);
     gn_status (*campaign_transition)(gn_store *s, int64_t campaign_id, const char *const *from,
                                      size_t n_from, const char *to, gn_err *err);
     gn_status (*experiment_page)(gn_store *s, int64_t campaign_id, const gn_exp_status *status,

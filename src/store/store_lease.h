@@ -74,6 +74,13 @@ gn_status gn_store_tell_key_put_in_hook(gn_store *s, int64_t experiment_id, cons
                                         const char *request_hash, const char *response,
                                         gn_err *err);
 
+/* INSIDE THE TRANSACTION RUNNING THE WRITE HOOK (GN_ERR_STATE
+ * otherwise): sets the campaign `completed` when it is active or paused
+ * and its completed + failed experiments have reached its budget; nothing
+ * otherwise. So the tell that finishes a campaign's budget and the state
+ * change commit together. */
+gn_status gn_store_campaign_complete_in_hook(gn_store *s, int64_t campaign_id, gn_err *err);
+
 /* Moves campaign `campaign_id` to state `to` if its current state is one
  * of from[0..n_from-1], in one transaction (so a pause racing an archive
  * cannot bring an archived campaign back). The current state equal to

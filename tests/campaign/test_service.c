@@ -281,9 +281,13 @@ static void lease_budget_and_done(void **state)
     assert_int_equal(gn__campaign_lease(c, 2, 1, "alice", 60, &a, &got), GN_OK);
     assert_int_equal(got, 0);
     assert_null(a);
-    for (k = 1; k <= 4; k++)
+    for (k = 1; k <= 3; k++)
         assert_int_equal(tell_y(c, k, (double)k, NULL, NULL, NULL, NULL, NULL), GN_OK);
-    assert_int_equal(gn__campaign_lease(c, 2, 1, "alice", 60, &a, &got), GN_OK);
+    assert_string_equal(gn__campaign_rec(c)->state, "active");
+    /* the tell that reaches the budget completes the campaign */
+    assert_int_equal(tell_y(c, 4, 4.0, NULL, NULL, NULL, NULL, NULL), GN_OK);
+    assert_string_equal(gn__campaign_rec(c)->state, "completed");
+    assert_int_equal(gn__campaign_lease(c, 2, 1, "alice", 60, &a, &got), GN_ERR_STATE);
     assert_int_equal(got, 0);
     assert_true(gn_campaign_done(c));
     teardown(db, c);

@@ -23,7 +23,10 @@
 
 #define MAX_LIVE 16
 
-static e2e_server *live[MAX_LIVE];
+/* The servers started and not yet reaped, by pid (not by e2e_server: a
+ * test's e2e_server may live on a stack frame that is gone when the
+ * teardown runs). */
+static pid_t live[MAX_LIVE];
 static int atexit_done;
 static _Thread_local CURL *tl_curl;
 
@@ -78,29 +81,61 @@ void e2e_require_serve(void)
 static void kill_all_live(void)
 {
     for (int i = 0; i < MAX_LIVE; i++) {
-        if (live[i] && live[i]->pid > 0) {
-            kill(live[i]->pid, SIGKILL);
-            waitpid(live[i]->pid, NULL, 0);
-            live[i]->pid = 0;
+        if (live[i] > 0) {
+            kill(live[i], SIGKILL);
+            waitpid(live[i], NULL, 0);
         }
-        live[i] = NULL;
+        live[i] = 0;
     }
 }
 
-static void track(e2e_server *s)
+static void track(pid_t pid)
 {
     if (!atexit_done) {
         atexit(kill_all_live);
         atexit_done = 1;
     }
     for (int i = 0; i < MAX_LIVE; i++)
-        if (live[i] == s)
-            return;
-    for (int i = 0; i < MAX_LIVE; i++)
         if (!live[i]) {
-            live[i] = s;
+            live[i] = pid;
             return;
         }
+}
+
+static void untrack(pid_t pid)
+{
+    for (int i = 0; i < MAX_LIVE; i++)
+        if (live[i] == pid)
+            live[i] = 0;
+}
+
+/* SIGTERM, then waits (SIGKILL after 15 s); the exit status seen. */
+static int stop_pid(pid_t pid)
+{
+    int status = 0;
+    double t0 = e2e_now_ms();
+    kill(pid, SIGTERM);
+    for (;;) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            break;
+        if (r < 0) { /* not our child (any more) */
+            status = 0;
+            break;
+        }
+        if (e2e_now_ms() - t0 > 15000) {
+            fprintf(stderr,
+                    "e2e: genesis serve (pid %d) did not stop in 15 s after SIGTERM: "
+                    "SIGKILL\n",
+                    (int)pid);
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            break;
+        }
+        e2e_sleep_ms(5);
+    }
+    untrack(pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 void e2e_server_init(e2e_server *s, const char *name)
@@ -189,7 +224,7 @@ void e2e_server_start(e2e_server *s)
             _exit(127);
         }
         s->pid = pid;
-        track(s);
+        track(pid);
         double t0 = e2e_now_ms();
         int port = 0, status;
         while (e2e_now_ms() - t0 < 60000) {
@@ -203,6 +238,7 @@ void e2e_server_start(e2e_server *s)
                 return;
             }
             if (waitpid(pid, &status, WNOHANG) == pid) {
+                untrack(pid);
                 s->pid = 0;
                 break;
             }
@@ -225,27 +261,11 @@ void e2e_server_start(e2e_server *s)
 
 int e2e_server_stop(e2e_server *s)
 {
-    int status = 0;
     if (s->pid <= 0)
         return 0;
-    kill(s->pid, SIGTERM);
-    double t0 = e2e_now_ms();
-    for (;;) {
-        pid_t r = waitpid(s->pid, &status, WNOHANG);
-        if (r == s->pid)
-            break;
-        if (e2e_now_ms() - t0 > 15000) {
-            kill(s->pid, SIGKILL);
-            waitpid(s->pid, &status, 0);
-            break;
-        }
-        e2e_sleep_ms(5);
-    }
-    if (e2e_now_ms() - t0 > 2000)
-        fprintf(stderr, "e2e: genesis serve took %.1f s to stop on SIGTERM\n",
-                (e2e_now_ms() - t0) / 1e3);
+    int st = stop_pid(s->pid);
     s->pid = 0;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return st;
 }
 
 void e2e_server_kill9(e2e_server *s)
@@ -254,18 +274,16 @@ void e2e_server_kill9(e2e_server *s)
         return;
     kill(s->pid, SIGKILL);
     waitpid(s->pid, NULL, 0);
+    untrack(s->pid);
     s->pid = 0;
 }
 
 int e2e_teardown(void **state)
 {
     (void)state;
-    for (int i = 0; i < MAX_LIVE; i++) {
-        if (live[i]) {
-            e2e_server_stop(live[i]);
-            live[i] = NULL;
-        }
-    }
+    for (int i = 0; i < MAX_LIVE; i++)
+        if (live[i] > 0)
+            stop_pid(live[i]);
     if (tl_curl) {
         curl_easy_cleanup(tl_curl);
         tl_curl = NULL;
