@@ -2,8 +2,9 @@
  * bench_dispatch.c - dispatch overhead and throughput of gn_campaign_run
  * with a no-op runner and the sobol planner (bench/README.md, section 3).
  *
- *   bench_dispatch --case NAME --runner library|process --executor local|mpi
- *                  --n N [--warmup W] [--parallel P] [--slots-per-rank K]
+ *   bench_dispatch --case NAME --runner library|process
+ *                  --executor local|mpi|slurm-jobs|slurm-array|slurm-pilot
+ *                  --n N [--warmup W] [--parallel P] [--slots-per-rank K] [--poll S]
  *                  --library PATH --program PATH --dir DIR --out FILE
  *   bench_dispatch --spawn-floor --program PATH --n N --parallel P --case NAME --out FILE
  *
@@ -16,6 +17,13 @@
  * One JSON line is appended to FILE: case, n, wall_s, rate (experiments
  * per second), us_per_exp (wall time / N), cpu_us_per_exp (CPU time of
  * this process, all threads, / N), and the settings.
+ *
+ * --executor slurm-<mode> writes `executor: {kind: slurm, mode: <mode>,
+ * poll: S}` (S from --poll, default 0.2 s) with budget.parallel P: jobs and
+ * array submit from here (SLURM_CONF must name the cluster); pilot runs its
+ * experiments as srun steps, so this process must itself run inside an
+ * allocation (bench/dispatch submits it with sbatch), and the line then also
+ * records the allocation's job id and task count.
  *
  * --spawn-floor measures what the machine itself allows: N starts of the
  * process runner with posix_spawn and waitpid, from P threads, nothing else
@@ -41,6 +49,7 @@ extern char **environ;
 typedef struct opts {
     const char *name, *runner, *executor, *library, *program, *dir, *out;
     long n, warmup, parallel, slots_per_rank;
+    double poll;
     int spawn_floor;
 } opts;
 
@@ -62,9 +71,10 @@ static double cpu_seconds(void)
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: bench_dispatch --case NAME --runner library|process --executor local|mpi --n N\n"
-            "         [--warmup W] [--parallel P] [--slots-per-rank K] --library PATH --program PATH\n"
-            "         --dir DIR --out FILE\n"
+            "usage: bench_dispatch --case NAME --runner library|process\n"
+            "         --executor local|mpi|slurm-jobs|slurm-array|slurm-pilot --n N\n"
+            "         [--warmup W] [--parallel P] [--slots-per-rank K] [--poll S] --library PATH\n"
+            "         --program PATH --dir DIR --out FILE\n"
             "       bench_dispatch --spawn-floor --program PATH --n N --parallel P --case NAME --out FILE\n");
 }
 
@@ -75,6 +85,7 @@ static int parse(int argc, char **argv, opts *o)
     o->warmup = 1000;
     o->parallel = 2;
     o->slots_per_rank = 1;
+    o->poll = 0.2;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -97,6 +108,7 @@ static int parse(int argc, char **argv, opts *o)
         else if (strcmp(a, "--warmup") == 0) o->warmup = atol(v);
         else if (strcmp(a, "--parallel") == 0) o->parallel = atol(v);
         else if (strcmp(a, "--slots-per-rank") == 0) o->slots_per_rank = atol(v);
+        else if (strcmp(a, "--poll") == 0) o->poll = atof(v);
         else {
             usage();
             return -1;
@@ -229,6 +241,11 @@ static char *spec_text(const opts *o, const char *name, long budget)
         snprintf(executor, sizeof executor, "executor: {kind: mpi, slots_per_rank: %ld}",
                  o->slots_per_rank);
         parallel[0] = '\0';
+    } else if (strncmp(o->executor, "slurm-", 6) == 0) {
+        /* slurm-jobs, slurm-array, slurm-pilot: mode is what follows */
+        snprintf(executor, sizeof executor, "executor: {kind: slurm, mode: %s, poll: %g}",
+                 o->executor + 6, o->poll);
+        snprintf(parallel, sizeof parallel, ", parallel: %ld", o->parallel);
     } else {
         snprintf(executor, sizeof executor, "executor: {kind: local}");
         snprintf(parallel, sizeof parallel, ", parallel: %ld", o->parallel);
@@ -294,7 +311,7 @@ out:
 
 static int run_cases(const opts *o)
 {
-    char db_path[4096], line[2048];
+    char db_path[4096], line[2048], slurm[256] = "";
     gn_db *db = NULL;
     double wall = 0, cpu = 0;
     int rc = 1;
@@ -318,14 +335,19 @@ static int run_cases(const opts *o)
     n_progress = n_events = 0;
     if (run_campaign(db, o, "measured", o->n, &wall, &cpu) != 0)
         goto out;
+    if (strncmp(o->executor, "slurm-", 6) == 0) {
+        const char *jid = getenv("SLURM_JOB_ID"), *nt = getenv("SLURM_NTASKS");
+        snprintf(slurm, sizeof slurm, ", \"poll\": %g, \"slurm_job\": \"%s\", \"slurm_ntasks\": %ld",
+                 o->poll, jid ? jid : "", nt ? atol(nt) : 0L);
+    }
     snprintf(line, sizeof line,
              "{\"bench\": \"dispatch\", \"case\": \"%s\", \"system\": \"genesis\", \"runner\": \"%s\", "
              "\"executor\": \"%s\", \"ranks\": %d, \"parallel\": %ld, \"slots_per_rank\": %ld, "
              "\"n\": %ld, \"warmup\": %ld, \"wall_s\": %.6f, \"rate\": %.3f, \"us_per_exp\": %.3f, "
-             "\"cpu_us_per_exp\": %.3f, \"progress_calls\": %ld, \"events\": %ld}\n",
+             "\"cpu_us_per_exp\": %.3f, \"progress_calls\": %ld, \"events\": %ld%s}\n",
              o->name, o->runner, o->executor, gn_mpi_size(), o->parallel, o->slots_per_rank, o->n,
              o->warmup, wall, (double)o->n / wall, 1e6 * wall / (double)o->n,
-             1e6 * cpu / (double)o->n, n_progress, n_events);
+             1e6 * cpu / (double)o->n, n_progress, n_events, slurm);
     fputs(line, stdout);
     rc = append_line(o->out, line) == 0 ? 0 : 1;
 out:
