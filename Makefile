@@ -7,7 +7,9 @@
 #   make fuzz   build the libFuzzer targets with clang and fuzz the spec reader
 #   make bench  the planner benchmark against Optuna TPE and a scikit-learn GP-EI
 #               loop, the suggestion-speed benchmark, and the dispatch benchmark
-#               (experiments/s with no-op runners, local and MPI, against Dask)
+#               (experiments/s with no-op runners, local and MPI, against Dask;
+#               with Slurm's sbatch installed also its Slurm rows, on a private
+#               one-machine cluster: needs root)
 #               (bench/README.md); `make bench-quick` is a smoke run,
 #               `make bench-dispatch` the dispatch benchmark alone,
 #               `make bench-serve` the service benchmark alone
@@ -17,6 +19,8 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 120
+# the dispatch benchmark's Slurm rows (bench/dispatch --slurm) when Slurm is installed
+BENCH_SLURM ?= $(if $(shell command -v sbatch 2>/dev/null),--slurm)
 
 .PHONY: all deps build demo test test-fast test-asan fuzz bench bench-quick bench-dispatch bench-serve clean
 
@@ -59,7 +63,7 @@ fuzz:
 
 bench: build
 	@scripts/install-deps --bench
-	bench/run --build $(BUILD)
+	bench/run --build $(BUILD) $(BENCH_SLURM)
 
 bench-quick: build
 	@scripts/install-deps --bench
@@ -67,7 +71,7 @@ bench-quick: build
 
 bench-dispatch: build
 	@scripts/install-deps --bench
-	bench/run --only dispatch --build $(BUILD)
+	bench/run --only dispatch --build $(BUILD) $(BENCH_SLURM)
 
 bench-serve: build
 	bench/run --only serve --build $(BUILD)

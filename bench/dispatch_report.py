@@ -17,7 +17,7 @@ import platform
 import subprocess
 
 # Targets on the project's 2-core machine, by case. Slurm rows (bench/dispatch
-# --slurm, when exec/slurm.c has its benchmark cases) are judged here too.
+# --slurm) are judged here too: slurm-steps in steps (experiments) per second.
 TARGETS = {
     "mpi-library": 20000.0,
     "local-process": 500.0,
@@ -31,9 +31,15 @@ CASES = [
     ("local-library-16", "local executor, library runner, budget.parallel 16"),
     ("mpi-library", "mpi executor, library runner, 4 ranks (3 workers) oversubscribed on the cores"),
     ("mpi-process", "mpi executor, process runner, 4 ranks (3 workers x 2 slots)"),
-    ("slurm-sbatch", "slurm executor, one batch job per experiment"),
-    ("slurm-array", "slurm executor, job arrays"),
-    ("slurm-steps", "slurm executor, job steps in one allocation (pilot)"),
+    ("slurm-sbatch", "slurm executor, mode jobs: one sbatch per experiment, budget.parallel 100, "
+                     "poll 0.2 s"),
+    ("slurm-array", "slurm executor, mode array: one job array per turn, budget.parallel 100, "
+                    "poll 0.2 s"),
+    ("slurm-steps", "slurm executor, mode pilot: job steps in one allocation (bench_dispatch "
+                    "submitted with sbatch -n P; P = budget.parallel srun steps at a time)"),
+    ("sbatch-floor", "Slurm alone: `sbatch --wrap true`, one after another (CPU: the sbatch processes)"),
+    ("srun-floor", "Slurm alone: `srun --exact -n1 -N1` of the no-op program from P loops in the "
+                   "same allocation (CPU: the srun processes)"),
     ("spawn-floor", "the machine alone: posix_spawn + waitpid of the no-op program, 2 threads"),
     ("dask-2", "Dask LocalCluster, 2 worker processes x 1 thread, client.map + as_completed"),
     ("dask-4", "Dask LocalCluster, 4 worker processes x 1 thread, client.map + as_completed"),
@@ -115,6 +121,25 @@ def table(rows, before=None):
     return "\n".join(lines), met, total
 
 
+def slurm_note(rows):
+    """A sentence on the Slurm rows: each next to the floor Slurm itself allows."""
+    by_case = {r["case"]: r for r in rows}
+    parts = []
+    sf, sr = by_case.get("sbatch-floor"), by_case.get("srun-floor")
+    for c, floor in (("slurm-sbatch", sf), ("slurm-steps", sr)):
+        r = by_case.get(c)
+        if r and floor:
+            parts.append("%s %s/s = %.0f%% of %s (%s/s, %d at a time)" % (
+                c, fmt_rate(r["rate"]), 100.0 * r["rate"] / floor["rate"], floor["case"],
+                fmt_rate(floor["rate"]), floor.get("parallel", 1)))
+    if not parts:
+        return None
+    return ("Slurm (a private one-node cluster on this machine, tests/slurm/slurm-cluster): "
+            + "; ".join(parts) + ". The floors are Slurm's own commands with nothing of Genesis; "
+            "the Slurm rows' CPU column counts the Genesis process only, not the sbatch, squeue "
+            "or srun processes it starts.")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--results", required=True)
@@ -148,6 +173,9 @@ def main():
               "are timed (bench/README.md, section 3)", "",
               "### Dispatch overhead and throughput", "", t, "",
               "dispatch targets met: **%d of %d**" % (met, total), ""]
+    note = slurm_note(rows)
+    if note:
+        parts[-1:-1] = ["", note]
     if args.before:
         parts[-2:-2] = ["\"before\": the same cases with %s, in the same run." % (args.before_label or args.before), ""]
     section = "\n".join(parts)

@@ -533,6 +533,9 @@ static gn_status run_record(run_state *rs, gn_exec_result *res, size_t n, gn_err
     gn_experiment_rec told[64];
     double ys[64][GN_SPEC_MAX_OBJECTIVES], cvs[64][GN_SPEC_MAX_OUTCOME_CONSTRAINTS];
     size_t i, k = 0, n_told = 0;
+    run_item *not_started = NULL; /* the first whose runner could not be started */
+    int unstarted[64];
+    char not_started_why[GN_ERR_MSG_MAX];
     gn_status st = GN_OK;
 
     if (n > 64)
@@ -576,6 +579,7 @@ static gn_status run_record(run_state *rs, gn_exec_result *res, size_t n, gn_err
             a->host = res[i].node;
         fin[k].attempt = a;
         fin[k].exp_outcome = NULL;
+        unstarted[k] = res[i].not_started;
         k++;
         if (a->status == GN_ATT_SUCCEEDED) {
             gn_err_clear(&why);
@@ -590,6 +594,18 @@ static gn_status run_record(run_state *rs, gn_exec_result *res, size_t n, gn_err
         }
         if (a->status == GN_ATT_CANCELLED) {
             fin[k - 1].exp_status = GN_EXP_PROPOSED; /* rerun on resume; not a failure */
+            continue;
+        }
+        if (res[i].not_started) {
+            /* exec failed after submit (local process runner): a set-up
+             * problem like a missing program at submit, which stops the run;
+             * the experiment is not to blame and runs again on resume */
+            fin[k - 1].exp_status = GN_EXP_PROPOSED;
+            if (!not_started) {
+                not_started = it;
+                snprintf(not_started_why, sizeof not_started_why, "experiment %lld: %s",
+                         (long long)it->rec.number, a->reason ? a->reason : "cannot start runner");
+            }
             continue;
         }
         it->failures++;
@@ -640,6 +656,9 @@ static gn_status run_record(run_state *rs, gn_exec_result *res, size_t n, gn_err
                  it->failures, atts[i].reason ? atts[i].reason : "failed");
         } else if (atts[i].status == GN_ATT_CANCELLED) {
             emit(rs, "experiment %lld stopped; it will run again on resume", (long long)it->rec.number);
+        } else if (unstarted[i]) {
+            emit(rs, "experiment %lld: %s", (long long)it->rec.number,
+                 atts[i].reason ? atts[i].reason : "cannot start runner");
         } else {
             emit(rs, "experiment %lld attempt %d failed: %s; retrying", (long long)it->rec.number,
                  it->attempt, atts[i].reason ? atts[i].reason : "failed");
@@ -662,6 +681,8 @@ static gn_status run_record(run_state *rs, gn_exec_result *res, size_t n, gn_err
     for (i = 0; i < n; i++)
         if (items[i])
             item_free(items[i]);
+    if (st == GN_OK && not_started)
+        st = gn_err_set(err, GN_ERR_RUNNER, "%s", not_started_why);
     return st;
 }
 
@@ -694,6 +715,9 @@ static gn_status run_turn(run_state *rs, double max_wait, volatile int *interrup
         if (st != GN_OK)
             return st;
     }
+    for (i = 0; i < n && start_new; i++)
+        if (res[i].not_started)
+            start_new = 0; /* run_record stops the run: start nothing more */
     if (start_new)
         st = run_submit(rs, err); /* what it did submit is recorded all the same */
     started = rs->n_starting;

@@ -65,6 +65,14 @@ typedef struct gn_exec_result {
     char *job_id;
     char *job_state;
     char *node;
+    /* 1 when the runner could not be started at all (status FAILED, reason
+     * "cannot start runner '<cmd>': ..."): local process runners report
+     * at submit what can be checked there (no such program, not
+     * executable) but learn only after submit returned that exec itself
+     * failed (a missing #! interpreter, ...). A set-up problem, not the
+     * experiment's: gn_campaign_run stops with the reason and leaves the
+     * experiment to be rerun. */
+    int not_started;
 } gn_exec_result;
 
 #define GN_EXEC_TAIL_BYTES 4096
@@ -99,9 +107,13 @@ typedef struct gn_executor_type {
     size_t (*free_slots)(void *state);
     /* Starts a task. GN_ERR_RUNNER/GN_ERR_IO when it could not be started
      * (nothing is running then); GN_ERR_STATE when no slot is free.
-     * local: on Linux a runner process is killed when the *thread* that
-     * submitted it exits (PR_SET_PDEATHSIG), so submit from a thread that
-     * outlives the attempts (normally the main thread). */
+     * local: a process runner is started without waiting for its exec (the
+     * pid is known, started->pid is filled): a program that is missing or
+     * not executable is GN_ERR_RUNNER here, but an exec that fails later
+     * (a missing #! interpreter, ...) is a FAILED result from wait with
+     * not_started set. On Linux a runner process is killed when the
+     * *thread* that submitted it exits (PR_SET_PDEATHSIG), so submit from a
+     * thread that outlives the attempts (normally the main thread). */
     gn_status (*submit)(void *state, const gn_task *task, gn_task_started *started, gn_err *err);
     /* Waits up to max_wait seconds (0: just poll) for finished attempts and
      * returns up to `cap` of them in out[] (caller-provided), count in *n.

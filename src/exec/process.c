@@ -92,6 +92,26 @@ static size_t ring_last(const ring *r, size_t k, char *dst)
 
 /* ---- the process --------------------------------------------------------- */
 
+/* What the child reports through the report pipe when it cannot exec. */
+typedef struct child_failure {
+    int stage; /* 0 exec, 1 chdir, 2 redirect */
+    int error;
+} child_failure;
+
+/* Everything the child needs, prepared before it is started: the child
+ * only makes system calls (see spawn_child). Lives in the gn_proc until the
+ * runner is reaped, because the child may still read it after
+ * gn__proc_start has returned. */
+typedef struct launch {
+    const char *path;
+    char **argv;
+    char **sh_argv; /* /bin/sh path args..., for scripts without #! (as execvp does) */
+    char **envp;
+    const char *workdir;
+    int devnull, out_w, err_w, report_w;
+    pid_t parent;
+} launch;
+
 /* PROC_NEW (zero) until the runner was started: nothing to signal. */
 typedef enum { PROC_NEW = 0, PROC_RUNNING, PROC_DRAINING, PROC_DONE } proc_phase;
 
@@ -112,76 +132,20 @@ struct gn_proc {
     int wstatus;
     int lost;               /* someone else reaped the runner: exit status unknown */
     double drain_until;     /* monotonic */
+    /* Starting: what the child reads until it execs (spawn_child), kept
+     * until the runner is reaped; the read end of the report pipe; what it
+     * reported (failed: the runner never ran). */
+    launch l;
+    size_t n_argv;
+    char **argv, **sh_argv, **envp;
+    char *path;
+    char *mine[6];          /* N_GENESIS_VARS */
+    char *workdir;
+    void *stack;
+    int fd_report;
+    int start_failed;
+    child_failure failure;
 };
-
-/* What the child reports through the exec pipe when it cannot exec. */
-typedef struct child_failure {
-    int stage; /* 0 exec, 1 chdir, 2 redirect */
-    int error;
-} child_failure;
-
-/* Everything the child needs, prepared before fork: after fork the child
- * only makes async-signal-safe calls. */
-typedef struct launch {
-    const char *path;
-    char **argv;
-    char **sh_argv; /* /bin/sh path args..., for scripts without #! (as execvp does) */
-    char **envp;
-    const char *workdir;
-    int devnull, out_w, err_w, report_w;
-    pid_t parent;
-} launch;
-
-static void child_report(int fd, int stage, int error)
-{
-    child_failure f;
-    ssize_t n;
-    f.stage = stage;
-    f.error = error;
-    do {
-        n = write(fd, &f, sizeof f);
-    } while (n < 0 && errno == EINTR);
-    _exit(127);
-}
-
-/* In the child: own process group, die with the parent, default signals,
- * standard streams, work directory, exec. Never returns. */
-static void child_exec(const launch *l)
-{
-    struct sigaction sa;
-    sigset_t none;
-    int fds[3];
-    int i;
-
-    setpgid(0, 0);
-#ifdef __linux__
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != l->parent) /* the parent died before prctl */
-        _exit(127);
-#endif
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = SIG_DFL;
-    sigemptyset(&sa.sa_mask);
-    for (i = 1; i < NSIG; i++)
-        sigaction(i, &sa, NULL); /* ignored signals would stay ignored across exec */
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-
-    /* Move the three ends above 2 first, so that dup2 onto 0..2 cannot
-     * clobber one of them (the parent may have run with 0..2 closed). */
-    fds[0] = fcntl(l->devnull, F_DUPFD_CLOEXEC, 3);
-    fds[1] = fcntl(l->out_w, F_DUPFD_CLOEXEC, 3);
-    fds[2] = fcntl(l->err_w, F_DUPFD_CLOEXEC, 3);
-    for (i = 0; i < 3; i++)
-        if (fds[i] < 0 || dup2(fds[i], i) < 0)
-            child_report(l->report_w, 2, errno);
-    if (chdir(l->workdir) != 0)
-        child_report(l->report_w, 1, errno);
-    execve(l->path, l->argv, l->envp);
-    if (errno == ENOEXEC)
-        execve("/bin/sh", l->sh_argv, l->envp);
-    child_report(l->report_w, 0, errno);
-}
 
 #if defined(__SANITIZE_ADDRESS__)
 #define GN_ASAN 1
@@ -190,11 +154,160 @@ static void child_exec(const launch *l)
 #define GN_ASAN 1
 #endif
 #endif
-#if defined(__linux__) && !defined(GN_ASAN) && !defined(GN_NO_VFORK)
-#define GN_SPAWN_VFORK 1
+
+/* The child's system calls, as raw system calls where we know how to make
+ * them: they return -errno on failure and never touch errno or anything
+ * else of the C library. That is what lets the child share our memory
+ * while this thread keeps running (spawn_child): its errno would be ours. */
+#if defined(__linux__) && defined(__x86_64__)
+#define GN_RAW_SYSCALLS 1
+static inline long child_sys(long n, long a, long b, long c, long d)
+{
+    register long r10 __asm__("r10") = d;
+    long ret;
+    __asm__ volatile("syscall"
+                     : "=a"(ret)
+                     : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10)
+                     : "rcx", "r11", "memory");
+    return ret;
+}
+#elif defined(__linux__) && defined(__aarch64__)
+#define GN_RAW_SYSCALLS 1
+static inline long child_sys(long n, long a, long b, long c, long d)
+{
+    register long x8 __asm__("x8") = n;
+    register long x0 __asm__("x0") = a;
+    register long x1 __asm__("x1") = b;
+    register long x2 __asm__("x2") = c;
+    register long x3 __asm__("x3") = d;
+    __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3) : "memory");
+    return x0;
+}
+#elif defined(__linux__)
+static long child_sys(long n, long a, long b, long c, long d)
+{
+    long r = syscall(n, a, b, c, d); /* only in a fork()ed child: errno is its own */
+    return r < 0 ? -errno : r;
+}
 #endif
 
-#ifdef GN_SPAWN_VFORK
+/* Shared memory and no waiting (spawn_child) needs the raw calls; under
+ * AddressSanitizer (whose interceptors do not expect a child sharing the
+ * parent's memory) and elsewhere, fork(). */
+#if defined(GN_RAW_SYSCALLS) && !defined(GN_ASAN) && !defined(GN_NO_VFORK)
+#define GN_SPAWN_SHARED_VM 1
+#endif
+
+static void child_report(int fd, int stage, int error)
+{
+    child_failure f;
+    f.stage = stage;
+    f.error = error;
+#ifdef __linux__
+    child_sys(SYS_write, fd, (long)&f, (long)sizeof f, 0); /* a pipe: all or nothing */
+    child_sys(SYS_exit_group, 127, 0, 0, 0);
+    for (;;)
+        ;
+#else
+    if (write(fd, &f, sizeof f) < 0) {
+        /* nothing to be done: the parent sees exit status 127 */
+    }
+    _exit(127);
+#endif
+}
+
+#ifdef __linux__
+/* The kernel's struct sigaction (x86-64 and arm64 alike; the generic one
+ * elsewhere has no restorer but ignores what follows the mask's start). */
+struct child_kernel_sigaction {
+    unsigned long handler;
+    unsigned long flags;
+    unsigned long restorer;
+    unsigned long mask;
+};
+
+/* In the child: own process group, die with the parent, default signals,
+ * standard streams, work directory, exec. Only system calls: no
+ * allocation, no locks, no errno. Never returns. */
+static void child_exec(const launch *l)
+{
+    struct child_kernel_sigaction sa;
+    unsigned long none = 0;
+    long fds[3], r;
+    int i;
+
+    child_sys(SYS_setpgid, 0, 0, 0, 0);
+    child_sys(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0);
+    if (child_sys(SYS_getppid, 0, 0, 0, 0) != l->parent) /* the parent died before prctl */
+        child_sys(SYS_exit_group, 127, 0, 0, 0);
+    sa.handler = (unsigned long)SIG_DFL;
+    sa.flags = 0;
+    sa.restorer = 0;
+    sa.mask = 0;
+    /* ignored signals would stay ignored across exec, and a handler of ours
+     * must not run here once the mask is cleared; SIGKILL and SIGSTOP just
+     * fail */
+    for (i = 1; i < NSIG; i++)
+        child_sys(SYS_rt_sigaction, i, (long)&sa, 0, (long)sizeof none);
+    child_sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&none, 0, (long)sizeof none);
+
+    /* Move the three ends above 2 first, so that dup onto 0..2 cannot
+     * clobber one of them (the parent may have run with 0..2 closed). */
+    fds[0] = child_sys(SYS_fcntl, l->devnull, F_DUPFD_CLOEXEC, 3, 0);
+    fds[1] = child_sys(SYS_fcntl, l->out_w, F_DUPFD_CLOEXEC, 3, 0);
+    fds[2] = child_sys(SYS_fcntl, l->err_w, F_DUPFD_CLOEXEC, 3, 0);
+    for (i = 0; i < 3; i++) {
+        r = fds[i] < 0 ? fds[i] : child_sys(SYS_dup3, fds[i], i, 0, 0);
+        /* the pipes were made non-blocking for our read ends: the
+         * runner's writes block as usual */
+        if (r >= 0 && i > 0)
+            r = child_sys(SYS_fcntl, i, F_SETFL, 0, 0);
+        if (r < 0)
+            child_report(l->report_w, 2, (int)-r);
+    }
+    r = child_sys(SYS_chdir, (long)l->workdir, 0, 0, 0);
+    if (r < 0)
+        child_report(l->report_w, 1, (int)-r);
+    r = child_sys(SYS_execve, (long)l->path, (long)l->argv, (long)l->envp, 0);
+    if (r == -ENOEXEC)
+        r = child_sys(SYS_execve, (long)"/bin/sh", (long)l->sh_argv, (long)l->envp, 0);
+    child_report(l->report_w, 0, (int)-r);
+}
+#else
+/* In the fork()ed child: as above with the C library's calls. */
+static void child_exec(const launch *l)
+{
+    struct sigaction sa;
+    sigset_t none;
+    int fds[3];
+    int i;
+
+    setpgid(0, 0);
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    for (i = 1; i < NSIG; i++)
+        sigaction(i, &sa, NULL);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    fds[0] = fcntl(l->devnull, F_DUPFD_CLOEXEC, 3);
+    fds[1] = fcntl(l->out_w, F_DUPFD_CLOEXEC, 3);
+    fds[2] = fcntl(l->err_w, F_DUPFD_CLOEXEC, 3);
+    for (i = 0; i < 3; i++)
+        if (fds[i] < 0 || dup2(fds[i], i) < 0 || (i > 0 && fcntl(i, F_SETFL, 0) < 0))
+            child_report(l->report_w, 2, errno);
+    if (chdir(l->workdir) != 0)
+        child_report(l->report_w, 1, errno);
+    execve(l->path, l->argv, l->envp);
+    if (errno == ENOEXEC)
+        execve("/bin/sh", l->sh_argv, l->envp);
+    child_report(l->report_w, 0, errno);
+}
+#endif
+
+#ifdef GN_SPAWN_SHARED_VM
+#define CHILD_STACK_BYTES (64 * 1024)
+
 static int child_entry(void *arg)
 {
     child_exec(arg);
@@ -202,41 +315,39 @@ static int child_entry(void *arg)
 }
 #endif
 
-/* Starts the child: child_exec in a new process. On Linux the child shares
- * our memory until it execs (clone with CLONE_VM | CLONE_VFORK, as
- * posix_spawn does), on its own small stack, while this thread waits: no
- * page tables are copied and no copy-on-write faults follow, which makes
- * starting a runner several times cheaper than fork() from a process of
- * this size. Every signal is blocked meanwhile, so no handler of ours can
- * run in the child; child_exec resets the handlers before unblocking.
- * child_exec only makes system calls (no allocation, no locks), which is
- * what makes sharing the memory safe. Elsewhere, and under
- * AddressSanitizer (whose interceptors do not expect a child sharing the
- * parent's memory), fork(). Returns the pid, or -1 with errno. */
-static pid_t spawn_child(const launch *l)
+/* Starts the child: child_exec in a new process, and returns at once,
+ * without waiting for the exec: whether it worked comes through the report
+ * pipe, read when the runner is reaped. On Linux (x86-64, arm64) the child
+ * shares our memory until it execs (clone with CLONE_VM, like posix_spawn,
+ * but without CLONE_VFORK's wait), on its own small stack (`stack`,
+ * CHILD_STACK_BYTES, kept by the caller until the child is reaped): no page
+ * tables are copied, no copy-on-write faults follow, and this thread goes on
+ * starting the next runner or recording a turn while the kernel execs this
+ * one on the other core. That is safe because child_exec only makes raw
+ * system calls: it allocates nothing, takes no lock and leaves errno and
+ * the rest of our thread-local storage alone, and only reads the launch,
+ * which the caller keeps until the child is reaped. Every signal is
+ * blocked around the clone, so no handler of ours can run in the child;
+ * child_exec resets the handlers before unblocking. Elsewhere, fork().
+ * Returns the pid, or -1 with errno. */
+static pid_t spawn_child(const launch *l, void *stack)
 {
-#ifdef GN_SPAWN_VFORK
-    const size_t stack_size = 64 * 1024;
+#ifdef GN_SPAWN_SHARED_VM
     sigset_t all, old;
-    void *stack;
     pid_t pid;
     int e;
 
-    stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
-                 -1, 0);
-    if (stack == MAP_FAILED)
-        return -1;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    pid = clone(child_entry, (char *)stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD,
-                (void *)l);
+    pid = clone(child_entry, (char *)stack + CHILD_STACK_BYTES, CLONE_VM | SIGCHLD, (void *)l);
     e = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    munmap(stack, stack_size);
     errno = e;
     return pid;
 #else
-    pid_t pid = fork();
+    pid_t pid;
+    (void)stack;
+    pid = fork();
     if (pid == 0)
         child_exec(l);
     return pid;
@@ -302,6 +413,9 @@ static const char *const genesis_vars[] = {
     "GENESIS_PARAMS",   "GENESIS_OUTPUT",     "GENESIS_WORKDIR",
 };
 #define N_GENESIS_VARS (sizeof genesis_vars / sizeof genesis_vars[0])
+_Static_assert(sizeof genesis_vars / sizeof genesis_vars[0] ==
+                   sizeof ((struct gn_proc *)0)->mine / sizeof(char *),
+               "gn_proc.mine holds one entry per GENESIS_* variable");
 
 static int is_genesis_var(const char *entry)
 {
@@ -360,6 +474,24 @@ static void free_words(char **words, size_t n)
     gn_free(words);
 }
 
+/* Frees what the child of a runner may read until it execs: call only
+ * once the runner was reaped (or never started). The program's path and
+ * the work directory stay for messages until gn__proc_free. */
+static void launch_free(gn_proc *p)
+{
+    size_t i;
+    for (i = 0; i < N_GENESIS_VARS; i++) {
+        gn_free(p->mine[i]);
+        p->mine[i] = NULL;
+    }
+    gn_free(p->envp);
+    gn_free(p->sh_argv);
+    free_words(p->argv, p->n_argv);
+    gn_free(p->stack);
+    p->envp = p->sh_argv = p->argv = NULL;
+    p->stack = NULL;
+}
+
 void gn__proc_free(gn_proc *p)
 {
     int status;
@@ -373,22 +505,44 @@ void gn__proc_free(gn_proc *p)
     close_fd(&p->fd_out);
     close_fd(&p->fd_err);
     close_fd(&p->pidfd);
+    close_fd(&p->fd_report);
     ring_destroy(&p->out);
     ring_destroy(&p->err);
+    launch_free(p);
+    gn_free(p->path);
+    gn_free(p->workdir);
     gn_free(p->shown);
     gn_free(p->output_path);
     gn_free(p);
 }
 
-/* Reads from the exec pipe: 0 when exec succeeded (end of file), else fills
- * *f and returns 1. */
+/* Reads the report pipe of a runner that was reaped (non-blocking): 1 and
+ * *f filled when the child could not exec, 0 when it did (end of file). */
 static int read_child_report(int fd, child_failure *f)
 {
     ssize_t n;
+    if (fd < 0)
+        return 0;
     do {
         n = read(fd, f, sizeof *f);
     } while (n < 0 && errno == EINTR);
     return n == (ssize_t)sizeof *f;
+}
+
+/* "cannot start runner '<cmd>': <reason>" for a child that could not exec. */
+static void start_failure_text(const gn_proc *p, const child_failure *cf, char *buf, size_t size)
+{
+    if (cf->stage == 1)
+        snprintf(buf, size, "cannot start runner '%s': work directory '%s': %s", p->shown,
+                 p->workdir ? p->workdir : "?", strerror(cf->error));
+    else if (cf->stage == 2)
+        snprintf(buf, size, "cannot start runner '%s': redirecting its output: %s", p->shown,
+                 strerror(cf->error));
+    else if (p->path && strcmp(p->path, p->shown) != 0)
+        snprintf(buf, size, "cannot start runner '%s': %s (resolved to %s)", p->shown,
+                 strerror(cf->error), p->path);
+    else
+        snprintf(buf, size, "cannot start runner '%s': %s", p->shown, strerror(cf->error));
 }
 
 gn_status gn__proc_start(const gn_exec_config *cfg, const gn_task *task, const char *workdir,
@@ -397,50 +551,68 @@ gn_status gn__proc_start(const gn_exec_config *cfg, const gn_task *task, const c
     const gn_spec *spec = cfg->spec;
     const gn_runner_spec *rs = &spec->runner;
     size_t n = rs->n_command, i;
-    char **argv = NULL, **sh_argv = NULL, **envp = NULL;
-    char *mine[N_GENESIS_VARS] = {0};
-    char *path = NULL, *params = NULL;
+    char *params = NULL;
     int out_p[2] = {-1, -1}, err_p[2] = {-1, -1}, rep_p[2] = {-1, -1}, devnull = -1;
     gn_proc *p = NULL;
-    launch l;
     child_failure cf;
+    char why[GN_ERR_MSG_MAX];
     pid_t pid;
-    int status;
     gn_status st = GN_OK;
 
     *out = NULL;
     if (n == 0)
         return gn_err_set(err, GN_ERR_SPEC, "the runner command is empty");
     p = gn_calloc(1, sizeof *p);
-    argv = gn_calloc(n + 1, sizeof *argv);
-    sh_argv = gn_calloc(n + 2, sizeof *sh_argv);
-    if (!p || !argv || !sh_argv) {
+    if (!p)
+        return gn_err_nomem(err);
+    p->fd_out = p->fd_err = p->pidfd = p->fd_report = -1;
+    p->n_argv = n;
+    p->argv = gn_calloc(n + 1, sizeof *p->argv);
+    p->sh_argv = gn_calloc(n + 2, sizeof *p->sh_argv);
+    p->workdir = gn_strdup(workdir);
+#ifdef GN_SPAWN_SHARED_VM
+    p->stack = gn_malloc(CHILD_STACK_BYTES);
+    if (!p->stack) {
         st = gn_err_nomem(err);
         goto fail;
     }
-    p->fd_out = p->fd_err = p->pidfd = -1;
+#endif
+    if (!p->argv || !p->sh_argv || !p->workdir) {
+        st = gn_err_nomem(err);
+        goto fail;
+    }
     if (ring_init(&p->out, GN_EXEC_STDOUT_SEARCH_BYTES) != 0 ||
         ring_init(&p->err, GN_EXEC_TAIL_BYTES) != 0) {
         st = gn_err_nomem(err);
         goto fail;
     }
     for (i = 0; i < n; i++) {
-        st = gn__runner_substitute(rs->command[i], spec, task->x, &argv[i], err);
+        st = gn__runner_substitute(rs->command[i], spec, task->x, &p->argv[i], err);
         if (st != GN_OK)
             goto fail;
     }
-    p->shown = gn_strdup(argv[0]);
+    p->shown = gn_strdup(p->argv[0]);
     if (!p->shown) {
         st = gn_err_nomem(err);
         goto fail;
     }
-    st = resolve_program(argv[0], spec->base_dir, &path, err);
+    st = resolve_program(p->argv[0], spec->base_dir, &p->path, err);
     if (st != GN_OK)
         goto fail;
-    sh_argv[0] = "/bin/sh";
-    sh_argv[1] = path;
+    /* The usual set-up mistakes (no such program, not executable) are
+     * reported here, at submit; what only exec itself can tell comes with
+     * the attempt's result (the child does not make us wait for its exec). */
+    if (access(p->path, X_OK) != 0) {
+        cf.stage = 0;
+        cf.error = errno;
+        start_failure_text(p, &cf, why, sizeof why);
+        st = gn_err_set(err, GN_ERR_RUNNER, "%s", why);
+        goto fail;
+    }
+    p->sh_argv[0] = "/bin/sh";
+    p->sh_argv[1] = p->path;
     for (i = 1; i < n; i++)
-        sh_argv[i + 1] = argv[i];
+        p->sh_argv[i + 1] = p->argv[i];
 
     if (task->params_json) {
         params = gn_strdup(task->params_json);
@@ -454,84 +626,65 @@ gn_status gn__proc_start(const gn_exec_config *cfg, const gn_task *task, const c
             goto fail;
     }
     p->output_path = gn_asprintf("%s/%s", workdir, GN_EXEC_OUTCOME_FILE);
-    mine[0] = gn_asprintf("GENESIS_CAMPAIGN=%s", cfg->campaign ? cfg->campaign : spec->name);
-    mine[1] = gn_asprintf("GENESIS_EXPERIMENT=%lld", (long long)task->number);
-    mine[2] = gn_asprintf("GENESIS_ATTEMPT=%d", task->attempt);
-    mine[3] = gn_asprintf("GENESIS_PARAMS=%s", params);
-    mine[4] = gn_asprintf("GENESIS_OUTPUT=%s", p->output_path ? p->output_path : "");
-    mine[5] = gn_asprintf("GENESIS_WORKDIR=%s", workdir);
+    p->mine[0] = gn_asprintf("GENESIS_CAMPAIGN=%s", cfg->campaign ? cfg->campaign : spec->name);
+    p->mine[1] = gn_asprintf("GENESIS_EXPERIMENT=%lld", (long long)task->number);
+    p->mine[2] = gn_asprintf("GENESIS_ATTEMPT=%d", task->attempt);
+    p->mine[3] = gn_asprintf("GENESIS_PARAMS=%s", params);
+    p->mine[4] = gn_asprintf("GENESIS_OUTPUT=%s", p->output_path ? p->output_path : "");
+    p->mine[5] = gn_asprintf("GENESIS_WORKDIR=%s", workdir);
     for (i = 0; i < N_GENESIS_VARS; i++)
-        if (!mine[i])
+        if (!p->mine[i])
             break;
-    if (i < N_GENESIS_VARS || !p->output_path || !(envp = build_env(mine))) {
+    if (i < N_GENESIS_VARS || !p->output_path || !(p->envp = build_env(p->mine))) {
         st = gn_err_nomem(err);
         goto fail;
     }
 
-    if (pipe2(out_p, O_CLOEXEC) != 0 || pipe2(err_p, O_CLOEXEC) != 0 ||
-        pipe2(rep_p, O_CLOEXEC) != 0 || (devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
+    /* non-blocking at both ends: the child makes its write ends blocking */
+    if (pipe2(out_p, O_CLOEXEC | O_NONBLOCK) != 0 || pipe2(err_p, O_CLOEXEC | O_NONBLOCK) != 0 ||
+        pipe2(rep_p, O_CLOEXEC | O_NONBLOCK) != 0 ||
+        (devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
         st = gn_err_set(err, GN_ERR_IO, "cannot start runner '%s': pipes: %s", p->shown,
                         strerror(errno));
         goto fail;
     }
-    if (fcntl(out_p[0], F_SETFL, O_NONBLOCK) != 0 || fcntl(err_p[0], F_SETFL, O_NONBLOCK) != 0) {
-        st = gn_err_set(err, GN_ERR_IO, "cannot start runner '%s': pipes: %s", p->shown,
-                        strerror(errno));
-        goto fail;
-    }
-    l.path = path;
-    l.argv = argv;
-    l.sh_argv = sh_argv;
-    l.envp = envp;
-    l.workdir = workdir;
-    l.devnull = devnull;
-    l.out_w = out_p[1];
-    l.err_w = err_p[1];
-    l.report_w = rep_p[1];
-    l.parent = getpid();
+    p->l.path = p->path;
+    p->l.argv = p->argv;
+    p->l.sh_argv = p->sh_argv;
+    p->l.envp = p->envp;
+    p->l.workdir = p->workdir;
+    p->l.devnull = devnull;
+    p->l.out_w = out_p[1];
+    p->l.err_w = err_p[1];
+    p->l.report_w = rep_p[1];
+    p->l.parent = getpid();
 
-    pid = spawn_child(&l);
+    pid = spawn_child(&p->l, p->stack);
     if (pid < 0) {
         st = gn_err_set(err, GN_ERR_IO, "cannot start runner '%s': fork: %s", p->shown,
                         strerror(errno));
         goto fail;
     }
 
-    /* Also from here: the group exists before we could signal it. */
+    /* Also from here: the group exists before we could signal it (EACCES
+     * once the child has exec'd: it did it itself then). */
     setpgid(pid, pid);
     p->pid = pid;
+    p->phase = PROC_RUNNING; /* from now on, gn__proc_free kills and reaps it */
     p->started = gn_time_wall();
     p->t_start = gn_time_mono();
+    /* the child has its own copies of these (no CLONE_FILES) */
     close_fd(&out_p[1]);
     close_fd(&err_p[1]);
     close_fd(&rep_p[1]);
     close_fd(&devnull);
-    if (read_child_report(rep_p[0], &cf)) {
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-            ;
-        if (cf.stage == 1)
-            st = gn_err_set(err, GN_ERR_RUNNER, "cannot start runner '%s': work directory '%s': %s",
-                            p->shown, workdir, strerror(cf.error));
-        else if (cf.stage == 2)
-            st = gn_err_set(err, GN_ERR_RUNNER, "cannot start runner '%s': redirecting its output: %s",
-                            p->shown, strerror(cf.error));
-        else if (strcmp(path, p->shown) != 0)
-            st = gn_err_set(err, GN_ERR_RUNNER, "cannot start runner '%s': %s (resolved to %s)",
-                            p->shown, strerror(cf.error), path);
-        else
-            st = gn_err_set(err, GN_ERR_RUNNER, "cannot start runner '%s': %s", p->shown,
-                            strerror(cf.error));
-        goto fail;
-    }
-    p->phase = PROC_RUNNING;
 #ifdef SYS_pidfd_open
-    p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0); /* -1 (ENOSYS) on kernels before 5.3 */
-    if (p->pidfd >= 0)
-        fcntl(p->pidfd, F_SETFD, FD_CLOEXEC);
+    p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0); /* close-on-exec; -1 (ENOSYS) before 5.3 */
 #endif
     p->fd_out = out_p[0];
     p->fd_err = err_p[0];
-    out_p[0] = err_p[0] = -1;
+    p->fd_report = rep_p[0];
+    out_p[0] = err_p[0] = rep_p[0] = -1;
     p->timeout = rs->timeout > 0 ? rs->timeout : 0;
     p->grace = rs->kill_grace > 0 ? rs->kill_grace : 0;
     started->pid = pid;
@@ -548,13 +701,7 @@ fail:
     close_fd(&rep_p[0]);
     close_fd(&rep_p[1]);
     close_fd(&devnull);
-    for (i = 0; i < N_GENESIS_VARS; i++)
-        gn_free(mine[i]);
-    gn_free(envp);
     gn_free(params);
-    gn_free(path);
-    gn_free(sh_argv);
-    free_words(argv, n);
     gn__proc_free(p);
     return st;
 }
@@ -635,6 +782,9 @@ int gn__proc_step(gn_proc *p, double now)
             signal_group(p->pid, SIGKILL); /* grandchildren holding our pipes */
             while (waitpid(p->pid, &p->wstatus, 0) < 0 && errno == EINTR)
                 ;
+            p->start_failed = read_child_report(p->fd_report, &p->failure);
+            close_fd(&p->fd_report);
+            launch_free(p); /* the child is gone: nothing reads it any more */
             p->finished = gn_time_wall();
             p->phase = PROC_DRAINING;
             p->drain_until = now + GN_EXEC_DRAIN_SECONDS;
@@ -642,6 +792,8 @@ int gn__proc_step(gn_proc *p, double now)
         } else if (rc < 0 && errno == ECHILD) {
             /* reaped behind our back (a SIGCHLD handler with waitpid(-1)) */
             signal_group(p->pid, SIGKILL);
+            p->start_failed = read_child_report(p->fd_report, &p->failure);
+            close_fd(&p->fd_report);
             p->lost = 1;
             p->finished = gn_time_wall();
             p->phase = PROC_DRAINING;
@@ -828,7 +980,13 @@ gn_status gn__proc_result(gn_proc *p, int64_t experiment_id, int attempt, gn_exe
     if (!p->lost && WIFSIGNALED(p->wstatus))
         r->signal = WTERMSIG(p->wstatus);
 
-    if (p->cancelled) {
+    if (p->start_failed) {
+        /* nothing of the runner ran: a set-up problem, not the experiment's */
+        r->status = GN_ATT_FAILED;
+        r->not_started = 1;
+        r->exit_code = -1;
+        start_failure_text(p, &p->failure, why, sizeof why);
+    } else if (p->cancelled) {
         r->status = GN_ATT_CANCELLED;
         snprintf(why, sizeof why, "cancelled");
     } else if (p->timed_out) {
@@ -882,16 +1040,21 @@ static int read_stat(long long pid, char *state, long long *pgrp, long long *sta
 {
     char path[64], buf[1024];
     char *s, *tok, *save = NULL;
-    FILE *f;
+    ssize_t k;
     size_t n;
-    int field;
+    int fd, field;
 
     snprintf(path, sizeof path, "/proc/%lld/stat", pid);
-    f = fopen(path, "re");
-    if (!f)
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return -1;
-    n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
+    do { /* one read: the kernel writes the whole line at once */
+        k = read(fd, buf, sizeof buf - 1);
+    } while (k < 0 && errno == EINTR);
+    close(fd);
+    if (k <= 0)
+        return -1;
+    n = (size_t)k;
     buf[n] = '\0';
     s = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
     if (!s)

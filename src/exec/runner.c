@@ -308,22 +308,20 @@ gn_status gn__runner_workdir_make(const char *path, gn_err *err)
     if (len >= sizeof buf)
         return gn_err_set(err, GN_ERR_LIMIT, "work directory path '%s' is too long", path);
     memcpy(buf, path, len + 1);
+    /* The experiment's folder first: new for most attempts (a first
+     * attempt), and an existing one costs only a look-up. Two calls where
+     * trying the attempt's directory first would make three. */
+    slash = strrchr(buf, '/');
+    if (slash && slash != buf) {
+        *slash = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST && (errno != ENOENT || mkdir_parents(buf) != 0)) {
+            *slash = '/';
+            goto fail;
+        }
+        *slash = '/';
+    }
     if (mkdir(buf, 0777) == 0)
         return GN_OK; /* new, so empty */
-    if (errno == ENOENT) {
-        /* the experiment's folder first; everything only if root is gone */
-        slash = strrchr(buf, '/');
-        if (slash && slash != buf) {
-            *slash = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST && (errno != ENOENT || mkdir_parents(buf) != 0)) {
-                *slash = '/';
-                goto fail;
-            }
-            *slash = '/';
-        }
-        if (mkdir(buf, 0777) == 0)
-            return GN_OK;
-    }
     if (errno != EEXIST)
         goto fail;
     if (stat(buf, &stb) != 0)

@@ -165,8 +165,53 @@ typedef struct gn__chandle {
     int refs;             /* guarded by the cache's lock */
     double last_used;
     int broken;           /* failed to open: dropped on release */
+    /* group commit of tells (gn__handles_tell): a queue, its lock, and
+     * whether a thread is committing batches of it */
+    pthread_mutex_t qmu;
+    pthread_cond_t qcv;
+    struct gn__tell_job *qhead, *qtail;
+    int leading;
     struct gn__chandle *next;
 } gn__chandle;
+
+/* One tell waiting for its group commit (gn__handles_tell). */
+typedef struct gn__tell_job {
+    int64_t number;                    /* the experiment's number in the campaign */
+    int64_t id;                        /* and its store-wide id */
+    const struct gn_tell_req *req;     /* campaign/service.h */
+    const gn_audit_event *ev;          /* its audit record (deferred to its write) */
+    gn_status st;                      /* out: as gn__campaign_tell_req */
+    int replayed;                      /* out */
+    char *stored;                      /* out: a replay's stored answer (gn_string_free) */
+    gn_err err;                        /* out: why, when st != GN_OK */
+    int done;                          /* guarded by the handle's qmu */
+    struct gn__tell_job *next;
+} gn__tell_job;
+
+/* Records job's tell on the campaign `name` with GROUP COMMIT: concurrent
+ * tells of one campaign queue up; one thread at a time (the leader) takes
+ * up to 64 of them, runs each as its own savepoint (its own audit record
+ * and key row; a failure undoes that tell alone) inside ONE write
+ * transaction, commits it (one fsync) and wakes them. Returns when job's
+ * data is committed (job->st GN_OK) or it failed (job->st, job->err).
+ * The return value is job->st. */
+gn_status gn__handles_tell(gn__handles *h, const char *name, gn__tell_job *job);
+
+/* The cached view of a campaign's spec for reads (parameters, objectives
+ * as JSON, what picks the best experiment) and its best completed
+ * experiment, validated by the count of completed experiments (completed
+ * is a final status: the set only grows, whichever process writes). */
+typedef struct gn__best {
+    int found;
+    int64_t number, id;
+    double y[16]; /* GN_SPEC_MAX_OBJECTIVES */
+} gn__best;
+/* Fills *params and *objectives (new references) for campaign rec, and
+ * *best for `completed` completed experiments: from the cache when its
+ * count matches, else from the store (s), cached then. */
+gn_status gn__handles_view(gn__handles *h, gn_store *s, const gn_campaign_rec *rec,
+                           long completed, json_t **params, json_t **objectives,
+                           gn__best *best, gn_err *err);
 
 gn__handles *gn__handles_new(const char *db_path, size_t max_open);
 void gn__handles_free(gn__handles *h); /* closes every handle; none may be in use */

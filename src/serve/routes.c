@@ -29,6 +29,7 @@
 #include "serve/http.h"
 #include "spec/spec.h"
 #include "store/store_serve.h"
+#include "store/store_lease.h"
 
 #define LIST_LIMIT_DEFAULT 100
 #define LEASE_DEFAULT 3600
@@ -228,6 +229,48 @@ static json_t *campaign_json(gn_campaign *c, gn_err *err)
                                                                               : "minimize"));
     o = campaign_summary_json(r, &n);
     if (!o) {
+        json_decref(params);
+        json_decref(objs);
+        json_decref(best);
+        gn_err_nomem(err);
+        return NULL;
+    }
+    json_object_set_new(o, "parameters", params);
+    json_object_set_new(o, "objectives", objs);
+    json_object_set_new(o, "best", best);
+    return o;
+}
+
+/* The campaign object of a read, without the campaign's handle: counts by
+ * one indexed GROUP BY, the spec's parts and the best experiment from the
+ * server's read view (handles.c), re-validated against the count of
+ * completed experiments. NULL (err set) on failure. */
+static json_t *campaign_view_json(gn__call *c, const gn_campaign_rec *r, gn_err *err)
+{
+    gn_campaign_counts n;
+    json_t *o, *params = NULL, *objs = NULL, *best = json_null();
+    gn__best b;
+    size_t i;
+
+    if (gn_store_campaign_status_counts(c->db->store, r->id, &n, err) != GN_OK)
+        return NULL;
+    if (gn__handles_view(gn__server_handles(c->srv), c->db->store, r, n.completed, &params, &objs,
+                         &b, err) != GN_OK)
+        return NULL;
+    if (b.found) {
+        json_t *objv = json_object();
+        for (i = 0; objv && i < json_array_size(objs) && i < 16; i++) {
+            const char *name =
+                json_string_value(json_object_get(json_array_get(objs, i), "name"));
+            if (name)
+                json_object_set_new(objv, name, json_real(b.y[i]));
+        }
+        best = json_pack("{s:I, s:I, s:o}", "experiment", (json_int_t)b.id, "number",
+                         (json_int_t)b.number, "objectives", objv);
+    }
+    o = campaign_summary_json(r, &n);
+    if (!o || !best) {
+        json_decref(o);
         json_decref(params);
         json_decref(objs);
         json_decref(best);
@@ -465,12 +508,17 @@ void gn__h_campaign_get(gn__call *c)
     snprintf(object, sizeof object, "campaign/%s", name);
     if (audit_read(c, class_of(rec.classification), "campaign.read", object, NULL))
         goto out;
-    ch = handle_get(c, name);
-    if (!ch)
-        goto out;
     gn_err_clear(&err);
-    o = campaign_json(ch->c, &err);
-    gn__handles_release(gn__server_handles(c->srv), ch);
+    o = campaign_view_json(c, &rec, &err);
+    if (!o && err.status != GN_ERR_NOMEM) {
+        /* a spec the view cannot read: the campaign's handle says why */
+        ch = handle_get(c, name);
+        if (!ch)
+            goto out;
+        gn_err_clear(&err);
+        o = campaign_json(ch->c, &err);
+        gn__handles_release(gn__server_handles(c->srv), ch);
+    }
     if (!o)
         reply_status(c, err.status ? err.status : GN_ERR_NOMEM, err.msg);
     else
@@ -887,7 +935,7 @@ void gn__h_tell(gn__call *c)
     char *response = NULL, *stored = NULL;
     int replayed = 0;
     int64_t number;
-    gn__chandle *ch = NULL;
+    gn__tell_job job;
     gn_audit_event ev;
     gn_status st;
     gn_err err;
@@ -945,10 +993,7 @@ void gn__h_tell(gn__call *c)
             i++;
         }
     }
-    ch = handle_get(c, name);
-    if (!ch)
-        goto out;
-    st = gn_store_experiment_get(ch->db->store, rec.id, number, &e, &err);
+    st = gn_store_experiment_get(c->db->store, rec.id, number, &e, &err);
     if (st != GN_OK) {
         reply_status(c, st, err.msg);
         goto out;
@@ -976,9 +1021,16 @@ void gn__h_tell(gn__call *c)
                   : kind == GN_TELL_PARTIAL ? "experiment.partial"
                                             : "experiment.fail",
                object, "ok", key);
-    gn_audit_defer_begin(ch->db->store, &ev);
-    st = gn__campaign_tell_req(ch->c, number, &treq, &replayed, &stored);
-    gn_audit_defer_end(ch->db->store);
+    /* group commit with the concurrent tells of this campaign; answered
+     * only once this tell's own data is committed */
+    memset(&job, 0, sizeof job);
+    job.number = number;
+    job.id = e.id;
+    job.req = &treq;
+    job.ev = &ev;
+    st = gn__handles_tell(gn__server_handles(c->srv), name, &job);
+    stored = job.stored;
+    replayed = job.replayed;
     if (st == GN_OK && replayed) {
         json_t *ans = stored ? json_loads(stored, 0, NULL) : NULL;
         if (json_is_object(ans)) {
@@ -996,12 +1048,12 @@ void gn__h_tell(gn__call *c)
     } else if (st == GN_ERR_EXISTS) {
         gn__reply_error(c, 409, "idempotency_key_reused", "key",
                         "this key was used for a different request");
+    } else if (st == GN_ERR_NOT_FOUND && !job.err.msg[0]) {
+        gn__reply_error(c, 404, "not_found", NULL, "no such campaign '%s'", name);
     } else {
-        reply_status(c, st, gn_campaign_errmsg(ch->c));
+        reply_status(c, st, job.err.msg);
     }
 out:
-    if (ch)
-        gn__handles_release(gn__server_handles(c->srv), ch);
     gn_string_free(stored);
     free(response);
     free(names);

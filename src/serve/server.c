@@ -45,6 +45,9 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "serve/http.h"
+#include "store/store_lease.h"
+
+#include <sodium.h>
 
 #define CONN_MEMORY_LIMIT (64 * 1024)
 #define CONN_LIMIT 1024
@@ -69,7 +72,95 @@ struct gn__server {
     pthread_mutex_t mu; /* workers list and log calls */
     worker *workers;
     char mhd_err[512];
+    struct pcache *pc; /* principals of recent tokens (NULL: none kept) */
 };
+
+/* ---- the principal cache ------------------------------------------------------------ */
+
+/* A token authenticated within the last PCACHE_TTL seconds is not looked
+ * up again: revocation, expiry, a disabled user or a changed membership
+ * take effect within PCACHE_TTL (docs/serve.md). Keyed by the token's
+ * hash (the token itself is not kept), compared in constant time. */
+#define PCACHE_TTL 1.0
+#define PCACHE_SLOTS 256
+#define PCACHE_STRIPES 16
+
+typedef struct pcache_slot {
+    unsigned char hash[32];
+    double until; /* monotonic; 0: empty */
+    gn_principal p;
+} pcache_slot;
+
+struct pcache {
+    pthread_mutex_t mu[PCACHE_STRIPES];
+    pcache_slot slot[PCACHE_SLOTS];
+};
+
+static struct pcache *pcache_new(void)
+{
+    struct pcache *pc = calloc(1, sizeof *pc);
+    size_t i;
+    if (pc)
+        for (i = 0; i < PCACHE_STRIPES; i++)
+            pthread_mutex_init(&pc->mu[i], NULL);
+    return pc;
+}
+
+static void pcache_free(struct pcache *pc)
+{
+    size_t i;
+    if (!pc)
+        return;
+    for (i = 0; i < PCACHE_STRIPES; i++)
+        pthread_mutex_destroy(&pc->mu[i]);
+    sodium_memzero(pc, sizeof *pc);
+    free(pc);
+}
+
+static size_t pcache_index(const unsigned char hash[32])
+{
+    return ((size_t)hash[0] | (size_t)hash[1] << 8) % PCACHE_SLOTS;
+}
+
+static size_t principal_size(const gn_principal *p)
+{
+    return offsetof(gn_principal, projects) + p->n_projects * sizeof p->projects[0];
+}
+
+/* 1 and *p filled when the token's principal is cached and fresh. */
+static int pcache_get(struct pcache *pc, const unsigned char hash[32], double now, gn_principal *p)
+{
+    size_t i = pcache_index(hash);
+    pcache_slot *sl;
+    int hit = 0;
+
+    if (!pc)
+        return 0;
+    sl = &pc->slot[i];
+    pthread_mutex_lock(&pc->mu[i % PCACHE_STRIPES]);
+    if (sl->until > now && sodium_memcmp(sl->hash, hash, 32) == 0) {
+        memcpy(p, &sl->p, principal_size(&sl->p));
+        hit = 1;
+    }
+    pthread_mutex_unlock(&pc->mu[i % PCACHE_STRIPES]);
+    return hit;
+}
+
+static void pcache_put(struct pcache *pc, const unsigned char hash[32], double now,
+                       const gn_principal *p)
+{
+    size_t i = pcache_index(hash);
+    pcache_slot *sl;
+
+    if (!pc)
+        return;
+    sl = &pc->slot[i];
+    pthread_mutex_lock(&pc->mu[i % PCACHE_STRIPES]);
+    memcpy(sl->hash, hash, 32);
+    memcpy(&sl->p, p, principal_size(p));
+    sl->until = now + PCACHE_TTL;
+    pthread_mutex_unlock(&pc->mu[i % PCACHE_STRIPES]);
+}
 
 static _Thread_local worker *tl_worker;
 
@@ -347,10 +438,11 @@ static int on_headers(gn__server *srv, struct MHD_Connection *conn, req *r, cons
                       const char *method, enum MHD_Result *ret)
 {
     gn__req_error e;
-    const char *h, *msg = NULL;
+    const char *h, *msg = NULL, *token = NULL;
+    unsigned char thash[32];
     gn_db *db;
     double now = gn_time_mono();
-    int wait;
+    int wait, blocked, cached = 0;
 
     if (gn__route_match(method, url, &r->m, &e)) {
         *ret = send_error(srv, conn, r, &e, e.status == 405 ? r->m.allow : NULL, 0);
@@ -359,38 +451,61 @@ static int on_headers(gn__server *srv, struct MHD_Connection *conn, req *r, cons
     r->matched = 1;
     if (!r->m.route->auth)
         goto body_checks;
-    wait = gn__limits_blocked(srv->lim, r->remote, now);
-    if (wait > 0) {
+    /* an address blocked after failed authentications: a request with a
+     * VALID token still passes (one robot with a bad token does not lock
+     * out every robot behind the same NAT); one without, or with an
+     * invalid one, gets 429 without counting or auditing again (the block
+     * itself was audited) */
+    blocked = gn__limits_blocked(srv->lim, r->remote, now);
+    h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (h && !strncasecmp(h, "Bearer ", 7)) {
+        token = h + 7;
+        while (*token == ' ')
+            token++;
+        if (!gn__token_well_formed(token))
+            token = NULL;
+    }
+    if (blocked > 0 && !token) {
         gn__req_fail(&e, 429, "rate_limited", NULL,
                      "too many failed authentications from this address; retry later");
-        *ret = send_error(srv, conn, r, &e, NULL, wait);
+        *ret = send_error(srv, conn, r, &e, NULL, blocked);
         return 1;
     }
-    db = worker_db(srv, &msg);
-    if (!db) {
+    if (token) {
+        gn__token_hash(token, GN_TOKEN_LEN, thash);
+        cached = pcache_get(srv->pc, thash, now, &r->p);
+    }
+    db = cached ? NULL : worker_db(srv, &msg);
+    if (!cached && !db) {
         gn__req_fail(&e, 503, "unavailable", NULL, "%s", msg);
         *ret = send_error(srv, conn, r, &e, NULL, 1);
         return 1;
     }
-    h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     {
         gn_err err;
         gn_status st = GN_ERR_AUTH;
         gn_err_clear(&err);
-        if (h && !strncasecmp(h, "Bearer ", 7)) {
-            const char *t = h + 7;
-            while (*t == ' ')
-                t++;
-            st = gn_authenticate(db->store, t, &r->p, &err);
+        if (cached) {
+            st = GN_OK;
+        } else if (token) {
+            st = gn_authenticate(db->store, token, &r->p, &err);
+            if (st == GN_OK)
+                pcache_put(srv->pc, thash, now, &r->p);
         }
         if (st == GN_OK) {
             r->authed = 1;
             snprintf(r->user, sizeof r->user, "%s", r->p.user);
+        } else if (blocked > 0 && (st == GN_ERR_AUTH || st == GN_ERR_NOT_FOUND ||
+                                   st == GN_ERR_DENIED || st == GN_ERR_INVALID)) {
+            gn__req_fail(&e, 429, "rate_limited", NULL,
+                         "too many failed authentications from this address; retry later");
+            *ret = send_error(srv, conn, r, &e, NULL, blocked);
+            return 1;
         } else if (st == GN_ERR_AUTH || st == GN_ERR_NOT_FOUND || st == GN_ERR_DENIED ||
                    st == GN_ERR_INVALID) {
-            int blocked = gn__limits_fail(srv->lim, r->remote, now);
+            int now_blocked = gn__limits_fail(srv->lim, r->remote, now);
             audit_auth_failure(db, r->remote, "failed", h ? "invalid token" : "no token");
-            if (blocked)
+            if (now_blocked)
                 audit_auth_failure(db, r->remote, "blocked",
                                    "too many failed authentications: address blocked");
             gn__req_fail(&e, 401, "unauthorized", NULL, "a valid API token is required");
@@ -681,6 +796,7 @@ static void server_destroy(gn__server *srv)
     }
     gn__handles_free(srv->handles);
     gn__limits_free(srv->lim);
+    pcache_free(srv->pc);
     json_decref(srv->openapi);
     pthread_mutex_destroy(&srv->mu);
 }
@@ -755,7 +871,7 @@ gn_status gn_serve_run(const gn_serve_options *opts, char *errbuf, size_t errbuf
         goto out;
     }
     cores = sysconf(_SC_NPROCESSORS_ONLN);
-    threads = o.threads ? o.threads : (unsigned)(cores > 0 ? 2 * cores : 2);
+    threads = o.threads ? o.threads : (unsigned)(cores > 0 ? 8 * cores : 8);
     if (threads > 1024) {
         fail(errbuf, errbuf_size, "%u threads is over the maximum of 1024", threads);
         st = GN_ERR_INVALID;
@@ -766,6 +882,7 @@ gn_status gn_serve_run(const gn_serve_options *opts, char *errbuf, size_t errbuf
         srv.lim = gn__limits_new(rate, rate > 0 ? 2 * rate : 1, o.auth_fail_max ? o.auth_fail_max : 10,
                                  o.auth_fail_window > 0 ? o.auth_fail_window : 60,
                                  o.auth_block > 0 ? o.auth_block : 60);
+        srv.pc = pcache_new(); /* without it every request is looked up */
     }
     /* the database: opened (and migrated) once here, before any worker */
     path = o.db_path && *o.db_path ? o.db_path : getenv("GENESIS_DB");
@@ -833,10 +950,14 @@ gn_status gn_serve_run(const gn_serve_options *opts, char *errbuf, size_t errbuf
         o.on_ready(o.ctx, o.host, port, srv.tls);
     while (stop_gen == my_gen) {
         struct pollfd pfd = {stop_pipe[0], POLLIN, 0};
+        gn_err ignored;
         if (stop_pipe[0] >= 0)
-            poll(&pfd, 1, 250);
+            poll(&pfd, 1, 50);
         else
-            gn_time_sleep(0.25, NULL);
+            gn_time_sleep(0.05, NULL);
+        /* the WAL is copied into the database here, off the request path
+         * (the campaign handles' commits do not: handles.c) */
+        (void)gn_store_wal_checkpoint(db->store, NULL, NULL, &ignored);
     }
 out:
     server_destroy(&srv);

@@ -170,3 +170,44 @@ gn_status gn_store_experiment_locate(gn_store *s, int64_t experiment_id, int64_t
         *campaign_name = NULL;
     return s->ops->experiment_locate(s, experiment_id, campaign_id, campaign_name, number, err);
 }
+
+gn_status gn_store_batch_begin(gn_store *s, gn_err *err)
+{
+    NEED(s, "gn_store_batch_begin");
+    HAVE(batch_begin, "gn_store_batch_begin");
+    gn_err_clear(err);
+    return s->ops->batch_begin(s, err);
+}
+
+gn_status gn_store_batch_end(gn_store *s, int commit, gn_err *err)
+{
+    NEED(s, "gn_store_batch_end");
+    HAVE(batch_end, "gn_store_batch_end");
+    gn_err_clear(err);
+    return s->ops->batch_end(s, commit, err);
+}
+
+gn_status gn_store_campaign_status_counts(gn_store *s, int64_t campaign_id,
+                                          gn_campaign_counts *out, gn_err *err)
+{
+    NEED(s && out, "gn_store_campaign_status_counts");
+    HAVE(campaign_status_counts, "gn_store_campaign_status_counts");
+    gn_err_clear(err);
+    return s->ops->campaign_status_counts(s, campaign_id, out, err);
+}
+
+gn_status gn_store_wal_autocheckpoint(gn_store *s, int pages, gn_err *err)
+{
+    NEED(s, "gn_store_wal_autocheckpoint");
+    HAVE(wal_autocheckpoint, "gn_store_wal_autocheckpoint");
+    gn_err_clear(err);
+    return s->ops->wal_autocheckpoint(s, pages, err);
+}
+
+gn_status gn_store_wal_checkpoint(gn_store *s, int *wal_pages, int *copied, gn_err *err)
+{
+    NEED(s, "gn_store_wal_checkpoint");
+    HAVE(wal_checkpoint, "gn_store_wal_checkpoint");
+    gn_err_clear(err);
+    return s->ops->wal_checkpoint(s, wal_pages, copied, err);
+}

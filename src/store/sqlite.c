@@ -226,6 +226,10 @@ enum stmt_id {
     ST_BEGIN_READ,
     ST_COMMIT,
     ST_ROLLBACK,
+    ST_SAVEPOINT,
+    ST_RELEASE,
+    ST_ROLLBACK_TO,
+    ST_COUNT_STATUS,
     ST_CAMPAIGN_INSERT,
     ST_CAMPAIGN_BY_NAME,
     ST_CAMPAIGN_LIST,
@@ -268,6 +272,12 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_BEGIN_READ] = "BEGIN",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
+    /* a call inside a batch (gn_store_batch_begin) is a savepoint of it */
+    [ST_SAVEPOINT] = "SAVEPOINT gn_call",
+    [ST_RELEASE] = "RELEASE gn_call",
+    [ST_ROLLBACK_TO] = "ROLLBACK TO gn_call",
+    [ST_COUNT_STATUS] =
+        "SELECT status, count(*) FROM experiments WHERE campaign_id = ?1 GROUP BY status",
     [ST_CAMPAIGN_INSERT] =
         "INSERT INTO campaigns (name, state, spec_text, spec_format, spec_path, seed, budget, "
         "created, updated, project, classification, owner) "
@@ -685,11 +695,14 @@ static gn_status tx_step(sq *q, enum stmt_id id, gn_err *err)
 
 static gn_status tx_begin_write(sq *q, gn_err *err)
 {
-    gn_status status = tx_step(q, ST_BEGIN_WRITE, err);
+    gn_status status = tx_step(q, q->batch ? ST_SAVEPOINT : ST_BEGIN_WRITE, err);
     q->in_write = status == GN_OK;
     return status;
 }
-static gn_status tx_begin_read(sq *q, gn_err *err) { return tx_step(q, ST_BEGIN_READ, err); }
+static gn_status tx_begin_read(sq *q, gn_err *err)
+{
+    return tx_step(q, q->batch ? ST_SAVEPOINT : ST_BEGIN_READ, err);
+}
 static gn_status tx_commit(sq *q, gn_err *err) { return tx_step(q, ST_COMMIT, err); }
 
 /* Rolls back the open transaction, if any (after a failed COMMIT SQLite
@@ -711,10 +724,112 @@ static gn_status tx_end(sq *q, gn_status status, gn_err *err)
     if (status == GN_OK && q->hook && q->in_write)
         status = q->hook(q->hook_store, q->hook_ctx, err);
     q->in_write = 0;
+    if (q->batch) {
+        /* inside a batch: the call's savepoint is kept or undone; the
+         * batch's COMMIT makes it durable */
+        if (status == GN_OK)
+            status = tx_step(q, ST_RELEASE, err);
+        if (status != GN_OK && !sqlite3_get_autocommit(q->db)) {
+            sqlite3_step(q->stmt[ST_ROLLBACK_TO]);
+            stmt_done(q->stmt[ST_ROLLBACK_TO]);
+            sqlite3_step(q->stmt[ST_RELEASE]);
+            stmt_done(q->stmt[ST_RELEASE]);
+        }
+        return status;
+    }
     if (status == GN_OK)
         status = tx_commit(q, err);
     if (status != GN_OK)
         tx_rollback(q);
+    return status;
+}
+
+gn_status gn__sq_batch_begin(gn_store *s, gn_err *err)
+{
+    sq *q = Q(s);
+    gn_status status;
+
+    if (q->batch || !sqlite3_get_autocommit(q->db))
+        return gn_err_set(err, GN_ERR_STATE, "store %s: a transaction is open already", q->path);
+    status = tx_step(q, ST_BEGIN_WRITE, err);
+    if (status == GN_OK)
+        q->batch = 1;
+    return status;
+}
+
+gn_status gn__sq_batch_end(gn_store *s, int commit, gn_err *err)
+{
+    sq *q = Q(s);
+    gn_status status = GN_OK;
+
+    if (!q->batch)
+        return gn_err_set(err, GN_ERR_STATE, "store %s: no batch is open", q->path);
+    q->batch = 0;
+    if (commit) {
+        if (sqlite3_get_autocommit(q->db)) /* SQLite rolled it back (I/O error, full disk) */
+            return gn_err_set(err, GN_ERR_IO, "store %s: the batch's transaction was rolled back",
+                              q->path);
+        status = tx_commit(q, err);
+    }
+    if (!commit || status != GN_OK)
+        tx_rollback(q);
+    return status;
+}
+
+gn_status gn__sq_wal_autocheckpoint(gn_store *s, int pages, gn_err *err)
+{
+    sq *q = Q(s);
+    int rc = sqlite3_wal_autocheckpoint(q->db, pages);
+    return rc == SQLITE_OK ? GN_OK : db_error(q, rc, "setting the WAL autocheckpoint", err);
+}
+
+gn_status gn__sq_wal_checkpoint(gn_store *s, int *wal_pages, int *copied, gn_err *err)
+{
+    sq *q = Q(s);
+    int log = 0, ckpt = 0;
+    int rc = sqlite3_wal_checkpoint_v2(q->db, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &ckpt);
+    if (wal_pages)
+        *wal_pages = log;
+    if (copied)
+        *copied = ckpt;
+    if (rc == SQLITE_OK || (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+        return GN_OK; /* someone else is checkpointing: the next call catches up */
+    return db_error(q, rc, "checkpointing the WAL", err);
+}
+
+gn_status gn__sq_campaign_status_counts(gn_store *s, int64_t campaign_id,
+                                        gn_campaign_counts *out, gn_err *err)
+{
+    sq *q = Q(s);
+    sqlite3_stmt *st = q->stmt[ST_COUNT_STATUS];
+    gn_campaign_counts c;
+    int rc = SQLITE_OK;
+    gn_status status = GN_OK;
+
+    memset(&c, 0, sizeof c);
+    /* one statement: its own read snapshot, no BEGIN needed */
+    b_int(st, 1, campaign_id, &rc);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        gn_exp_status es;
+        long k = (long)sqlite3_column_int64(st, 1);
+        rc = SQLITE_OK;
+        if (gn_exp_status_parse((const char *)sqlite3_column_text(st, 0), &es)) {
+            status = corrupt(q, "unknown experiment status", err);
+            break;
+        }
+        switch (es) {
+        case GN_EXP_PROPOSED: c.proposed = k; break;
+        case GN_EXP_RUNNING: c.running = k; break;
+        case GN_EXP_COMPLETED: c.completed = k; break;
+        case GN_EXP_FAILED: c.failed = k; break;
+        case GN_EXP_ABANDONED: c.abandoned = k; break;
+        }
+    }
+    if (status == GN_OK && rc != SQLITE_DONE)
+        status = db_error(q, rc, "counting experiments", err);
+    stmt_done(st);
+    if (status == GN_OK)
+        *out = c;
     return status;
 }
 

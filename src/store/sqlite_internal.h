@@ -35,6 +35,7 @@ struct sq {
     const char *path; /* borrowed from the gn_store */
     int busy_ms;
     int in_write;     /* a BEGIN IMMEDIATE transaction is open */
+    int batch;        /* gn_store_batch_begin: each call is a savepoint of one transaction */
     gn_store_write_hook hook; /* gn_store_set_write_hook; may be NULL */
     void *hook_ctx;
     gn_store *hook_store;
@@ -156,6 +157,12 @@ gn_status gn__sq_tell_key_put_in_hook(gn_store *s, int64_t experiment_id, const 
                                       const char *request_hash, const char *response,
                                       gn_err *err);
 gn_status gn__sq_campaign_complete_in_hook(gn_store *s, int64_t campaign_id, gn_err *err);
+gn_status gn__sq_batch_begin(gn_store *s, gn_err *err);
+gn_status gn__sq_wal_autocheckpoint(gn_store *s, int pages, gn_err *err);
+gn_status gn__sq_wal_checkpoint(gn_store *s, int *wal_pages, int *copied, gn_err *err);
+gn_status gn__sq_batch_end(gn_store *s, int commit, gn_err *err);
+gn_status gn__sq_campaign_status_counts(gn_store *s, int64_t campaign_id,
+                                        gn_campaign_counts *out, gn_err *err);
 gn_status gn__sq_campaign_transition(gn_store *s, int64_t campaign_id, const char *const *from,
                                      size_t n_from, const char *to, gn_err *err);
 gn_status gn__sq_experiment_page(gn_store *s, int64_t campaign_id, const gn_exp_status *status,
@@ -170,6 +177,9 @@ gn_status gn__sq_experiment_locate(gn_store *s, int64_t experiment_id, int64_t *
     .tell_key_get = gn__sq_tell_key_get, .tell_key_put_in_hook = gn__sq_tell_key_put_in_hook, \
     .campaign_transition = gn__sq_campaign_transition,                                      \
     .campaign_complete_in_hook = gn__sq_campaign_complete_in_hook,                          \
+    .batch_begin = gn__sq_batch_begin, .batch_end = gn__sq_batch_end,                       \
+    .wal_autocheckpoint = gn__sq_wal_autocheckpoint, .wal_checkpoint = gn__sq_wal_checkpoint, \
+    .campaign_status_counts = gn__sq_campaign_status_counts,                                \
     .experiment_page = gn__sq_experiment_page, .experiment_locate = gn__sq_experiment_locate,
 
 #endif

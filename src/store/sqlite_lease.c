@@ -61,7 +61,10 @@ static const char *const lease_sql[L__COUNT] = {
     [L_COMPLETE_IF_DONE] =
         "UPDATE campaigns SET state = 'completed', updated = ?2 "
         "WHERE id = ?1 AND state IN ('active', 'paused') AND budget > 0 AND budget <= "
-        "(SELECT count(*) FROM experiments WHERE campaign_id = ?1 "
+        /* O(log n) first: numbers are unique and >= 1, so the highest is
+         * at least the count; only a campaign near its budget counts */
+        "(SELECT coalesce(max(number), 0) FROM experiments WHERE campaign_id = ?1) "
+        "AND budget <= (SELECT count(*) FROM experiments WHERE campaign_id = ?1 "
         "AND status IN ('completed', 'failed'))",
     [L_CAMPAIGN_SET_STATE] = "UPDATE campaigns SET state = ?2, updated = ?3 WHERE id = ?1",
     [L_PAGE_COUNT] = "SELECT count(*) FROM experiments WHERE campaign_id = ?1",

@@ -834,7 +834,7 @@ gn_status gn__sq_audit_append(gn_store *s, gn_audit_rec *rec, gn_audit_chain_fn 
                               "write hook");
         return audit_insert(q, rec, chain, err);
     }
-    if (!sqlite3_get_autocommit(q->db))
+    if (!q->batch && !sqlite3_get_autocommit(q->db))
         return gn_err_set(err, GN_ERR_STATE,
                           "gn_store_audit_append called inside a transaction (from a write "
                           "hook, use gn_store_audit_append_in_hook)");

@@ -114,6 +114,12 @@ typedef struct gn_store_ops {
                                       const char *request_hash, const char *response,
                                       gn_err *err);
     gn_status (*campaign_complete_in_hook)(gn_store *s, int64_t campaign_id, gn_err *err);
+    gn_status (*batch_begin)(gn_store *s, gn_err *err);
+    gn_status (*batch_end)(gn_store *s, int commit, gn_err *err);
+    gn_status (*wal_autocheckpoint)(gn_store *s, int pages, gn_err *err);
+    gn_status (*wal_checkpoint)(gn_store *s, int *wal_pages, int *copied, gn_err *err);
+    gn_status (*campaign_status_counts)(gn_store *s, int64_t campaign_id,
+                                        gn_campaign_counts *out, gn_err *err);
     gn_status (*campaign_transition)(gn_store *s, int64_t campaign_id, const char *const *from,
                                      size_t n_from, const char *to, gn_err *err);
     gn_status (*experiment_page)(gn_store *s, int64_t campaign_id, const gn_exp_status *status,

@@ -104,4 +104,31 @@ gn_status gn_store_experiment_page(gn_store *s, int64_t campaign_id, const gn_ex
 gn_status gn_store_experiment_locate(gn_store *s, int64_t experiment_id, int64_t *campaign_id,
                                      char **campaign_name, int64_t *number, gn_err *err);
 
+/* Group commit: between gn_store_batch_begin and gn_store_batch_end every
+ * call on s is a SAVEPOINT of ONE write transaction (BEGIN IMMEDIATE) and
+ * not committed by itself: a call that fails is undone alone (its write
+ * hook, e.g. its audit record, with it), the calls that succeeded stay.
+ * gn_store_batch_end(s, 1) commits them all with one fsync (any failure:
+ * all are rolled back and the status says why), (s, 0) rolls them back.
+ * Nothing is durable before gn_store_batch_end returns GN_OK: acknowledge
+ * after it. One batch per store at a time (GN_ERR_STATE otherwise); the
+ * store holds the database's write lock for the whole batch. */
+gn_status gn_store_batch_begin(gn_store *s, gn_err *err);
+gn_status gn_store_batch_end(gn_store *s, int commit, gn_err *err);
+
+/* The experiments of a campaign by status (proposed ... abandoned; the
+ * attempt fields are left 0): one indexed GROUP BY, one read snapshot.
+ * An unknown campaign has all zero. */
+gn_status gn_store_campaign_status_counts(gn_store *s, int64_t campaign_id,
+                                          gn_campaign_counts *out, gn_err *err);
+
+/* Checkpoints off the request path: gn_store_wal_autocheckpoint(s, 0)
+ * stops the commits of s from copying the WAL into the database when it
+ * has grown (SQLite's default: at 1000 pages, inside the COMMIT that
+ * crosses it, fsyncs and all); gn_store_wal_checkpoint then does it
+ * (PASSIVE: it never blocks writers or readers; BUSY counts as done) and
+ * says how many pages the WAL has and how many were copied. */
+gn_status gn_store_wal_autocheckpoint(gn_store *s, int pages, gn_err *err);
+gn_status gn_store_wal_checkpoint(gn_store *s, int *wal_pages, int *copied, gn_err *err);
+
 #endif

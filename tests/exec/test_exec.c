@@ -432,6 +432,83 @@ static void cannot_start_missing_program(void **state)
     fx_done(&f);
 }
 
+/* Writes `text` to `path` with mode `mode`. */
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+    assert_int_equal(chmod(path, mode), 0);
+}
+
+/* A program that is there but not executable is still refused at submit;
+ * one whose exec fails only in the child (its #! interpreter is missing)
+ * has started as far as submit can tell: its attempt comes back from wait
+ * as FAILED with not_started and the same kind of reason, promptly. */
+static void cannot_start_after_submit(void **state)
+{
+    static const double x[3] = {1, 1, 0};
+    char plain[PATH_MAX], orphan[PATH_MAX];
+    const char *words[] = {plain, NULL};
+    fixture f;
+    gn_task t;
+    gn_task_started s;
+    gn_exec_result r;
+    double t0;
+    (void)state;
+
+    snprintf(plain, sizeof plain, "%s/exec-plain-%d.sh", GN_TEST_TMP, (int)getpid());
+    snprintf(orphan, sizeof orphan, "%s/exec-orphan-%d.sh", GN_TEST_TMP, (int)getpid());
+    write_file(plain, "#!/bin/sh\necho '{\"y\": 1}'\n", 0644);
+    write_file(orphan, "#!/no/such/interpreter\necho '{\"y\": 1}'\n", 0755);
+
+    fx_init(&f, "noexec", words);
+    fx_start(&f);
+    task_init(&t, x, 1, 1);
+    assert_int_equal(gn_executor_submit(f.ex, &t, &s, &f.err), GN_ERR_RUNNER);
+    assert_true(contains(f.err.msg, "cannot start runner"));
+    assert_true(contains(f.err.msg, "Permission denied"));
+    assert_int_equal(gn_executor_running(f.ex), 0);
+    fx_done(&f);
+
+    words[0] = orphan;
+    fx_init(&f, "orphan", words);
+    fx_start(&f);
+    t0 = gn_time_mono();
+    assert_int_equal(gn_executor_submit(f.ex, &t, &s, &f.err), GN_OK);
+    assert_true(s.pid > 0);
+    assert_true(s.pid_start > 0);
+    assert_int_equal(gn_executor_running(f.ex), 1);
+    assert_int_equal(wait_results(&f, &r, 1), 1);
+    assert_true(gn_time_mono() - t0 < 10); /* not a timeout: the child says at once */
+    assert_int_equal(gn_executor_running(f.ex), 0);
+    assert_int_equal(r.status, GN_ATT_FAILED);
+    assert_int_equal(r.not_started, 1);
+    assert_int_equal(r.exit_code, -1);
+    assert_non_null(r.reason);
+    assert_true(contains(r.reason, "cannot start runner"));
+    assert_true(contains(r.reason, "No such file or directory"));
+    assert_null(r.outcome);
+    assert_reaped(s.pid);
+    gn_exec_result_destroy(&r);
+
+    /* a runner that starts is not flagged, whatever it does */
+    words[0] = plain;
+    assert_int_equal(chmod(plain, 0755), 0);
+    fx_done(&f);
+    fx_init(&f, "plain", words);
+    fx_start(&f);
+    assert_int_equal(gn_executor_submit(f.ex, &t, &s, &f.err), GN_OK);
+    assert_int_equal(wait_results(&f, &r, 1), 1);
+    assert_int_equal(r.status, GN_ATT_SUCCEEDED);
+    assert_int_equal(r.not_started, 0);
+    gn_exec_result_destroy(&r);
+    fx_done(&f);
+    unlink(plain);
+    unlink(orphan);
+}
+
 /* ---- timeouts and process groups ---------------------------------------- */
 
 static void timeout_kills_group_with_grandchildren(void **state)
@@ -1145,6 +1222,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(nonzero_exit_fails_with_stderr_tail),
     cmocka_unit_test(killed_by_signal_fails),
     cmocka_unit_test(cannot_start_missing_program),
+    cmocka_unit_test(cannot_start_after_submit),
     cmocka_unit_test(timeout_kills_group_with_grandchildren),
     cmocka_unit_test(sigterm_ignored_then_sigkill),
     cmocka_unit_test(huge_output_keeps_bounded_tails),

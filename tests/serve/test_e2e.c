@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "e2e_harness.h"
+#include "genesis/campaign.h"
 #include "gn_test.h"
 
 typedef struct world {
@@ -386,6 +387,65 @@ static void budget_completes_campaign(void **state)
     json_decref(exps);
 }
 
+static double best_f(world *w, const char *name, long long *number)
+{
+    json_t *c = get_campaign(w, w->viewer, name);
+    json_t *best = json_object_get(c, "best");
+    double f = NAN;
+    *number = -1;
+    if (json_is_object(best)) {
+        f = json_number_value(json_object_get(json_object_get(best, "objectives"), "f"));
+        *number = (long long)json_integer_value(json_object_get(best, "number"));
+    }
+    json_decref(c);
+    return f;
+}
+
+/* The campaign's best follows the tells of the server (kept up to date on
+ * each tell) and of another connection to the database (found by the
+ * changed count, recomputed). */
+static void best_follows_tells(void **state)
+{
+    world w;
+    long long num;
+    (void)state;
+    world_start(&w, "best");
+    json_decref(create_campaign(&w, w.alice, "best", "sobol", 10, "internal"));
+    json_t *exps = suggest(&w, w.robot1, "robot1", "best", 5, 600);
+    assert_int_equal(json_array_size(exps), 5);
+    assert_true(isnan(best_f(&w, "best", &num)));
+    json_decref(tell(&w, w.robot1, exp_id(exps, 0), 200, "{\"key\": \"a\", \"outcome\": {\"f\": 2}}"));
+    assert_near(best_f(&w, "best", &num), 2, 0);
+    assert_int_equal(num, 1);
+    json_decref(tell(&w, w.robot1, exp_id(exps, 1), 200, "{\"key\": \"b\", \"outcome\": {\"f\": 3}}"));
+    json_decref(tell(&w, w.robot1, exp_id(exps, 2), 200, "{\"key\": \"c\", \"outcome\": {\"f\": 1}}"));
+    assert_near(best_f(&w, "best", &num), 1, 0);
+    assert_int_equal(num, 3);
+    /* a replay and a failure change nothing */
+    json_decref(tell(&w, w.robot1, exp_id(exps, 2), 200, "{\"key\": \"c\", \"outcome\": {\"f\": 1}}"));
+    json_decref(tell(&w, w.robot1, exp_id(exps, 3), 200, "{\"key\": \"d\", \"failure\": \"broke\"}"));
+    assert_near(best_f(&w, "best", &num), 1, 0);
+    /* another writer (as `genesis observe` would) */
+    {
+        gn_db *db = NULL;
+        gn_campaign *c = NULL;
+        const char *names[] = {"f"};
+        double v[] = {0.25};
+        assert_int_equal(gn_db_open(w.srv.db, &db), GN_OK);
+        assert_int_equal(gn_campaign_open(db, "best", &c), GN_OK);
+        assert_int_equal(gn_campaign_tell(c, 5, 1, names, v), GN_OK);
+        gn_campaign_close(c);
+        gn_db_close(db);
+    }
+    assert_near(best_f(&w, "best", &num), 0.25, 0);
+    assert_int_equal(num, 5);
+    json_t *c = get_campaign(&w, w.viewer, "best");
+    assert_int_equal(e2e_int(json_object_get(c, "counts"), "completed"), 4);
+    assert_int_equal(e2e_int(json_object_get(c, "counts"), "failed"), 1);
+    json_decref(c);
+    json_decref(exps);
+}
+
 /* Outcomes, leases and idempotency keys are in the database: a server
  * stopped and started again on it answers as before. */
 static void state_survives_restart(void **state)
@@ -526,6 +586,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(expired_lease_returns_experiment, NULL, e2e_teardown),
         cmocka_unit_test_setup_teardown(failure_partial_abandon, NULL, e2e_teardown),
         cmocka_unit_test_setup_teardown(pause_resume_archive, NULL, e2e_teardown),
+        cmocka_unit_test_setup_teardown(best_follows_tells, NULL, e2e_teardown),
         cmocka_unit_test_setup_teardown(budget_completes_campaign, NULL, e2e_teardown),
         cmocka_unit_test_setup_teardown(state_survives_restart, NULL, e2e_teardown),
         cmocka_unit_test_setup_teardown(errors_are_json_with_stable_codes, NULL, e2e_teardown),

@@ -278,7 +278,7 @@ static void auth_failures_throttled(void **state)
 {
     gn_store *st = NULL;
     gn_audit_rec *recs = NULL;
-    size_t n = 0, i;
+    size_t n = 0, i, blocks;
     gn_err err;
     ts_resp r;
     (void)state;
@@ -288,10 +288,29 @@ static void auth_failures_throttled(void **state)
         expect(&r, 401, "unauthorized");
         ts_resp_free(&r);
     }
-    /* the address is blocked now, even with a good token */
-    r = REQ("GET", "/me", W.alice, NULL);
+    /* the address is blocked now: an invalid token or none gets 429 ... */
+    r = REQ("GET", "/me", "gns_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NULL);
     expect(&r, 429, "rate_limited");
     assert_true(atoi(r.retry_after) >= 1);
+    ts_resp_free(&r);
+    r = REQ("GET", "/me", "gns_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB", NULL);
+    expect(&r, 429, "rate_limited");
+    ts_resp_free(&r);
+    r = REQ("GET", "/me", NULL, NULL);
+    expect(&r, 429, "rate_limited");
+    ts_resp_free(&r);
+    /* ... but a valid token still passes: one client with a bad token does
+     * not lock out every client behind the same address */
+    r = REQ("GET", "/me", W.alice, NULL);
+    expect(&r, 200, NULL);
+    assert_string_equal(json_string_value(json_object_get(r.json, "user")), "alice");
+    ts_resp_free(&r);
+    r = REQ("GET", "/me", W.alice, NULL); /* again, from the principal cache */
+    expect(&r, 200, NULL);
+    ts_resp_free(&r);
+    /* and an invalid one after it is still refused */
+    r = REQ("GET", "/me", "gns_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NULL);
+    expect(&r, 429, "rate_limited");
     ts_resp_free(&r);
     /* public routes stay open */
     r = REQ("GET", "/health", NULL, NULL);
@@ -306,6 +325,11 @@ static void auth_failures_throttled(void **state)
         assert_string_equal(recs[i].remote, "127.0.0.1");
         assert_null(recs[i].user);
     }
+    /* the block itself too; the 429s during it are not audited one by one */
+    for (i = 0, blocks = 0; i < n; i++)
+        blocks += !strcmp(recs[i].result, "blocked");
+    assert_int_equal(blocks, 1);
+    assert_int_equal(n, 6);
     gn_audit_rec_array_free(recs, n);
     gn_store_close(st);
 }
