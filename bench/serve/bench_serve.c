@@ -1041,8 +1041,8 @@ int main(int argc, char **argv)
             fsync_ms, 1e3 / fsync_ms);
     fprintf(
         o,
-        "- server: `genesis serve --listen 127.0.0.1:0` with its defaults (worker threads: twice "
-        "the cores; SQLite WAL); load: `bench_serve` (epoll HTTP/1.1 client, keep-alive, one "
+        "- server: `genesis serve --listen 127.0.0.1:0` with its defaults (worker threads: sixteen "
+        "per core; SQLite WAL; tells group-committed; principals cached 1 s); load: `bench_serve` (epoll HTTP/1.1 client, keep-alive, one "
         "request in flight per connection, one token per connection) and `wrk -t2`, separate "
         "processes on loopback, sharing the machine with the server; %.0f s per measurement "
         "after a warm-up\n\n",

@@ -25,7 +25,7 @@ static const char help[] =
     "  --db PATH           database file (default: $GENESIS_DB, else ./genesis.db)\n"
     "  --tls-cert FILE     PEM certificate (chain); with --tls-key: serve HTTPS\n"
     "  --tls-key FILE      PEM private key of the certificate\n"
-    "  --threads N         worker threads (default: twice the number of cores)\n"
+    "  --threads N         worker threads (default: sixteen per core)\n"
     "  --rate-limit N      requests per second per token, burst 2N (default 2000;\n"
     "                      0: no limit)\n"
     "  --timeout S         idle connection timeout in seconds (default 30)\n"

@@ -146,6 +146,7 @@ static gn_status local_submit(void *state, const gn_task *task, gn_task_started 
     const gn_spec *spec = s->cfg->spec;
     slot *sl = NULL;
     size_t i;
+    int make_workdir = 0;
     gn_status st;
 
     if (!task || !started || (spec->n_params > 0 && !task->x))
@@ -165,9 +166,10 @@ static gn_status local_submit(void *state, const gn_task *task, gn_task_started 
     snprintf(started->host, sizeof started->host, "%s", s->host);
     st = gn__runner_workdir_path(s->root, task->number, task->attempt, started->workdir,
                                  sizeof started->workdir, err);
-    /* a library runner creates its directory only if it asks for it */
+    /* a library runner creates its directory only if it asks for it; a
+     * process runner's child makes the last level when it can */
     if (st == GN_OK && !s->lib)
-        st = gn__runner_workdir_make(started->workdir, err);
+        st = gn__runner_workdir_prepare(started->workdir, &make_workdir, err);
     if (st != GN_OK)
         return st;
     memset(sl, 0, sizeof *sl);
@@ -178,7 +180,7 @@ static gn_status local_submit(void *state, const gn_task *task, gn_task_started 
         started->started = gn_time_wall();
         sl->kind = SLOT_LIB;
     } else {
-        st = gn__proc_start(s->cfg, task, started->workdir, started, &sl->proc, err);
+        st = gn__proc_start(s->cfg, task, started->workdir, make_workdir, started, &sl->proc, err);
         if (st != GN_OK)
             return st;
         sl->kind = SLOT_PROC;

@@ -16,7 +16,6 @@
 #include <unistd.h>
 #ifdef __linux__
 #include <sched.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #endif
@@ -109,6 +108,7 @@ typedef struct launch {
     char **envp;
     const char *workdir;
     int devnull, out_w, err_w, report_w;
+    int make_workdir; /* mkdir workdir first (gn__runner_workdir_prepare) */
     pid_t parent;
 } launch;
 
@@ -265,7 +265,9 @@ static void child_exec(const launch *l)
         if (r < 0)
             child_report(l->report_w, 2, (int)-r);
     }
-    r = child_sys(SYS_chdir, (long)l->workdir, 0, 0, 0);
+    r = l->make_workdir ? child_sys(SYS_mkdirat, AT_FDCWD, (long)l->workdir, 0777, 0) : 0;
+    if (r >= 0)
+        r = child_sys(SYS_chdir, (long)l->workdir, 0, 0, 0);
     if (r < 0)
         child_report(l->report_w, 1, (int)-r);
     r = child_sys(SYS_execve, (long)l->path, (long)l->argv, (long)l->envp, 0);
@@ -296,7 +298,7 @@ static void child_exec(const launch *l)
     for (i = 0; i < 3; i++)
         if (fds[i] < 0 || dup2(fds[i], i) < 0 || (i > 0 && fcntl(i, F_SETFL, 0) < 0))
             child_report(l->report_w, 2, errno);
-    if (chdir(l->workdir) != 0)
+    if ((l->make_workdir && mkdir(l->workdir, 0777) != 0) || chdir(l->workdir) != 0)
         child_report(l->report_w, 1, errno);
     execve(l->path, l->argv, l->envp);
     if (errno == ENOEXEC)
@@ -546,7 +548,7 @@ static void start_failure_text(const gn_proc *p, const child_failure *cf, char *
 }
 
 gn_status gn__proc_start(const gn_exec_config *cfg, const gn_task *task, const char *workdir,
-                         gn_task_started *started, gn_proc **out, gn_err *err)
+                         int make_workdir, gn_task_started *started, gn_proc **out, gn_err *err)
 {
     const gn_spec *spec = cfg->spec;
     const gn_runner_spec *rs = &spec->runner;
@@ -657,6 +659,7 @@ gn_status gn__proc_start(const gn_exec_config *cfg, const gn_task *task, const c
     p->l.out_w = out_p[1];
     p->l.err_w = err_p[1];
     p->l.report_w = rep_p[1];
+    p->l.make_workdir = make_workdir;
     p->l.parent = getpid();
 
     pid = spawn_child(&p->l, p->stack);

@@ -298,6 +298,27 @@ gn_status gn__runner_workdir_path(const char *root, int64_t number, int attempt,
     return GN_OK;
 }
 
+gn_status gn__runner_workdir_prepare(const char *path, int *leave_last, gn_err *err)
+{
+    char buf[4096];
+    char *slash;
+    size_t len = strlen(path);
+
+    *leave_last = 0;
+    if (len >= sizeof buf)
+        return gn_err_set(err, GN_ERR_LIMIT, "work directory path '%s' is too long", path);
+    memcpy(buf, path, len + 1);
+    slash = strrchr(buf, '/');
+    if (slash && slash != buf) {
+        *slash = '\0';
+        if (mkdir(buf, 0777) == 0) {
+            *leave_last = 1; /* a new folder: the attempt's directory cannot exist yet */
+            return GN_OK;
+        }
+    }
+    return gn__runner_workdir_make(path, err);
+}
+
 gn_status gn__runner_workdir_make(const char *path, gn_err *err)
 {
     char buf[4096];

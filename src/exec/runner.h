@@ -70,6 +70,14 @@ gn_status gn__runner_workdir_path(const char *root, int64_t number, int attempt,
                                   size_t size, gn_err *err);
 gn_status gn__runner_workdir_make(const char *path, gn_err *err);
 
+/* gn__runner_workdir_make for a process runner, whose child can make the
+ * last directory itself (off this thread's path): creates the parent of
+ * `path`; when that folder is new, `path` cannot exist, and *leave_last is
+ * set to 1 with nothing more done (pass it to gn__proc_start as
+ * make_workdir). Otherwise does what gn__runner_workdir_make does and sets
+ * *leave_last to 0. */
+gn_status gn__runner_workdir_prepare(const char *path, int *leave_last, gn_err *err);
+
 /* Checks that `text` (len bytes) is a JSON object whose values are all
  * finite numbers, with non-empty keys. On success *outcome is the object
  * as compact JSON text (gn_free). On failure returns GN_ERR_OUTCOME and
@@ -102,14 +110,16 @@ const char *gn__runner_signal_name(int sig, char *buf, size_t size);
 typedef struct gn_proc gn_proc;
 
 /* Starts the runner command of cfg->spec for `task` in the fresh working
- * directory `workdir` (absolute, already created): placeholders
+ * directory `workdir` (absolute; already created, or with make_workdir
+ * created by the runner's process before it execs, which fails the
+ * attempt with not_started if it cannot): placeholders
  * substituted, GENESIS_* in the environment, stdin from /dev/null, its own
  * process group, output through non-blocking pipes. Fills `started`
  * (pid, pid_start, started; workdir and host are the caller's).
  * GN_ERR_RUNNER with "cannot start runner '<cmd>': <reason>" when the
  * program cannot be found or executed (nothing runs then). */
 gn_status gn__proc_start(const gn_exec_config *cfg, const gn_task *task, const char *workdir,
-                         gn_task_started *started, gn_proc **out, gn_err *err);
+                         int make_workdir, gn_task_started *started, gn_proc **out, gn_err *err);
 
 /* Adds the process's open pipe ends and, on Linux while it runs, a pidfd
  * that becomes readable when it exits, to fds (at most GN_PROC_POLLFDS)

@@ -10,6 +10,19 @@
  *
  * Lock order: the cache lock, then never a handle's mutex while holding
  * it (a handle is pinned by refs, then locked outside the cache lock).
+ *
+ * Tells are group-committed (gn__handles_tell): they queue on the handle
+ * (its qmu); one thread leads, runs a batch under the handle's mutex as
+ * savepoints of one store transaction (store_lease.h), commits once and
+ * wakes the batch. qmu is never held with mu.
+ *
+ * Reads of the campaign object do not take a handle: gn__handles_view
+ * keeps, per campaign id, the parsed spec, its parameters and objectives
+ * as JSON, and the best completed experiment with the count of completed
+ * experiments it is of. A read passes its own count: equal, the cached
+ * best; different (another process told, say), recomputed. A batch of
+ * tells folds its outcomes in after its commit when the view's count was
+ * exactly that before the batch (counted inside the batch's transaction).
  */
 #include <math.h>
 #include <stdio.h>

@@ -9,8 +9,10 @@
  *
  * A request goes through, in order, before its handler runs:
  *   route (404 / 405 with Allow / 400 for a malformed path)
- *   address throttle (429 while blocked after failed authentications)
- *   authentication (401; audited; counts towards the throttle)
+ *   address throttle (while blocked after failed authentications: 429
+ *     for no token or an invalid one; a valid token still passes)
+ *   authentication (401; audited; counts towards the throttle; a token
+ *     seen within PCACHE_TTL = 1 s is not looked up again)
  *   per-token rate limit (429 with Retry-After)
  *   body size and type (413 from Content-Length, 411 without one, 415),
  *   then, after the body arrived:
@@ -871,7 +873,10 @@ gn_status gn_serve_run(const gn_serve_options *opts, char *errbuf, size_t errbuf
         goto out;
     }
     cores = sysconf(_SC_NPROCESSORS_ONLN);
-    threads = o.threads ? o.threads : (unsigned)(cores > 0 ? 8 * cores : 8);
+    /* handlers block (a tell waits for its group commit's fsync) and a
+     * pool thread serves its connections one request at a time: many
+     * threads keep one slow request from holding up the others */
+    threads = o.threads ? o.threads : (unsigned)(cores > 0 ? 16 * cores : 16);
     if (threads > 1024) {
         fail(errbuf, errbuf_size, "%u threads is over the maximum of 1024", threads);
         st = GN_ERR_INVALID;

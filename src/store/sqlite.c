@@ -693,14 +693,28 @@ static gn_status tx_step(sq *q, enum stmt_id id, gn_err *err)
     return status;
 }
 
+/* Inside a batch whose transaction SQLite rolled back (an I/O error, a
+ * full disk): a SAVEPOINT now would start, and its RELEASE commit, a
+ * transaction of its own; refused instead (the batch fails as a whole). */
+static gn_status batch_lost(sq *q, gn_err *err)
+{
+    return gn_err_set(err, GN_ERR_IO, "store %s: the batch's transaction was rolled back",
+                      q->path);
+}
+
 static gn_status tx_begin_write(sq *q, gn_err *err)
 {
-    gn_status status = tx_step(q, q->batch ? ST_SAVEPOINT : ST_BEGIN_WRITE, err);
+    gn_status status;
+    if (q->batch && sqlite3_get_autocommit(q->db))
+        return batch_lost(q, err);
+    status = tx_step(q, q->batch ? ST_SAVEPOINT : ST_BEGIN_WRITE, err);
     q->in_write = status == GN_OK;
     return status;
 }
 static gn_status tx_begin_read(sq *q, gn_err *err)
 {
+    if (q->batch && sqlite3_get_autocommit(q->db))
+        return batch_lost(q, err);
     return tx_step(q, q->batch ? ST_SAVEPOINT : ST_BEGIN_READ, err);
 }
 static gn_status tx_commit(sq *q, gn_err *err) { return tx_step(q, ST_COMMIT, err); }
@@ -767,8 +781,7 @@ gn_status gn__sq_batch_end(gn_store *s, int commit, gn_err *err)
     q->batch = 0;
     if (commit) {
         if (sqlite3_get_autocommit(q->db)) /* SQLite rolled it back (I/O error, full disk) */
-            return gn_err_set(err, GN_ERR_IO, "store %s: the batch's transaction was rolled back",
-                              q->path);
+            return batch_lost(q, err);
         status = tx_commit(q, err);
     }
     if (!commit || status != GN_OK)

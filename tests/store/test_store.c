@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "core/alloc.h"
+#include "store/store_lease.h"
 #include "store_test_util.h"
 
 /* Runs SQL on a database with a plain SQLite connection (to hand-make
@@ -901,6 +902,56 @@ static void recover_interrupted(void **state)
     gn_store_close(s);
 }
 
+/* A batch: each call is a savepoint (a failing one undone alone), one
+ * commit for all; nothing before the commit is visible elsewhere; a
+ * rolled-back batch leaves nothing. */
+static void batch_savepoints(void **state)
+{
+    char path[512];
+    gn_store *s, *other;
+    gn_campaign_counts n;
+    gn_experiment_rec e;
+    int64_t cid, ids[4];
+    gn_err err;
+
+    (void)state;
+    db_path(path, sizeof path, "batch_savepoints");
+    s = db_open(path);
+    other = db_open(path);
+    cid = campaign_new(s, "c");
+    experiments_new(s, cid, 4, ids);
+    assert_ok(gn_store_batch_begin(s, &err));
+    assert_status(gn_store_batch_begin(s, &err), GN_ERR_STATE);
+    assert_ok(gn_store_experiment_abandon(s, ids[0], "one", &err));
+    /* fails (no such experiment): undone alone */
+    assert_int_not_equal(gn_store_experiment_abandon(s, 999999, "none", &err), GN_OK);
+    assert_ok(gn_store_experiment_abandon(s, ids[1], "two", &err));
+    /* this store sees its batch; another connection does not yet */
+    assert_ok(gn_store_experiment_get(s, cid, 2, &e, &err));
+    assert_int_equal(e.status, GN_EXP_ABANDONED);
+    gn_experiment_rec_free(&e);
+    assert_ok(gn_store_campaign_status_counts(other, cid, &n, &err));
+    assert_int_equal(n.abandoned, 0);
+    assert_ok(gn_store_batch_end(s, 1, &err));
+    assert_ok(gn_store_campaign_status_counts(other, cid, &n, &err));
+    assert_int_equal(n.abandoned, 2);
+    assert_int_equal(n.proposed, 2);
+    /* rolled back: nothing */
+    assert_ok(gn_store_batch_begin(s, &err));
+    assert_ok(gn_store_experiment_abandon(s, ids[2], "three", &err));
+    assert_ok(gn_store_batch_end(s, 0, &err));
+    assert_ok(gn_store_campaign_status_counts(other, cid, &n, &err));
+    assert_int_equal(n.abandoned, 2);
+    assert_status(gn_store_batch_end(s, 1, &err), GN_ERR_STATE);
+    /* ordinary calls commit again by themselves */
+    assert_ok(gn_store_experiment_abandon(s, ids[3], "four", &err));
+    assert_ok(gn_store_campaign_status_counts(other, cid, &n, &err));
+    assert_int_equal(n.abandoned, 3);
+    assert_int_equal(n.proposed, 1);
+    gn_store_close(other);
+    gn_store_close(s);
+}
+
 static void experiment_abandon(void **state)
 {
     char path[512];
@@ -1350,6 +1401,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(recover_interrupted),
     cmocka_unit_test(recover_keeps_jobs),
     cmocka_unit_test(experiment_abandon),
+    cmocka_unit_test(batch_savepoints),
     cmocka_unit_test(campaign_counts),
     cmocka_unit_test(text_bytes_faithful),
     cmocka_unit_test(wal_and_schema_on_open),
