@@ -20,7 +20,6 @@
 #include <sys/syscall.h>
 #endif
 
-#include <jansson.h>
 
 #include "core/alloc.h"
 #include "core/timeutil.h"
@@ -912,53 +911,21 @@ out:
     return rc;
 }
 
-static int is_blank(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
-}
-
 /* Searches the kept end of stdout, last line first, for a line that parses
- * as a JSON object. Returns 1 and fills *outcome or `why` when one is found,
- * 0 when none, -1 out of memory. */
+ * as a JSON object (the rule of gn__runner_outcome_from_stdout). Returns 1
+ * and fills *outcome or `why` when one is found, 0 when none, -1 out of
+ * memory. */
 static int outcome_from_stdout(const gn_proc *p, char **outcome, char *why, size_t why_size)
 {
     char *buf = gn_malloc(GN_EXEC_STDOUT_SEARCH_BYTES + 1);
-    size_t len, start = 0, line_end, ls, a, b;
-    json_t *j;
-    int rc = 0;
+    size_t len;
+    int rc;
 
     if (!buf)
         return -1;
     len = ring_last(&p->out, GN_EXEC_STDOUT_SEARCH_BYTES, buf);
-    if (p->out.total > len) { /* the first kept line is cut: skip it */
-        while (start < len && buf[start] != '\n')
-            start++;
-    }
-    line_end = len;
-    while (line_end > start) {
-        ls = line_end;
-        while (ls > start && buf[ls - 1] != '\n')
-            ls--;
-        a = ls;
-        b = line_end;
-        while (a < b && is_blank(buf[a]))
-            a++;
-        while (b > a && is_blank(buf[b - 1]))
-            b--;
-        if (b > a && buf[a] == '{' && buf[b - 1] == '}') {
-            j = json_loadb(buf + a, b - a, 0, NULL);
-            if (j && json_is_object(j)) {
-                json_decref(j);
-                rc = gn__runner_outcome_parse(buf + a, b - a, "outcome on standard output",
-                                              outcome, why, why_size) == GN_ERR_NOMEM ? -1 : 1;
-                break;
-            }
-            json_decref(j);
-        }
-        if (ls == start)
-            break;
-        line_end = ls - 1;
-    }
+    /* when more was written than kept, the first kept line is cut */
+    rc = gn__runner_outcome_from_stdout(buf, len, p->out.total > len, outcome, why, why_size);
     gn_free(buf);
     return rc;
 }

@@ -9,20 +9,6 @@
 #include "store/store_impl.h"
 #include "store/store_lease.h"
 
-#define NEED(cond, fn)                                                              \
-    do {                                                                            \
-        if (!(cond))                                                                \
-            return gn_err_set(err, GN_ERR_INVALID, "%s: invalid argument (%s)", fn, \
-                              #cond);                                               \
-    } while (0)
-
-#define HAVE(op, fn)                                                                       \
-    do {                                                                                   \
-        if (!s->ops || !s->ops->op)                                                        \
-            return gn_err_set(err, GN_ERR_UNSUPPORTED, "%s: not supported by this store", \
-                              fn);                                                         \
-    } while (0)
-
 void gn_store_get_write_hook(gn_store *s, gn_store_write_hook *hook, void **ctx)
 {
     if (hook)
@@ -60,12 +46,12 @@ gn_status gn_store_lease_take(gn_store *s, int64_t campaign_id, size_t n, int64_
 {
     size_t i;
     gn_err_clear(err);
-    NEED(s && out && n_out && user_ok(user) && isfinite(now) && isfinite(deadline) &&
+    GN__STORE_NEED(s && out && n_out && user_ok(user) && isfinite(now) && isfinite(deadline) &&
              token_id >= 0 && n <= 100000 && (fresh || n_fresh == 0),
          "gn_store_lease_take");
-    HAVE(lease_take, "gn_store_lease_take");
+    GN__STORE_HAVE(lease_take, "gn_store_lease_take");
     for (i = 0; i < n_fresh; i++)
-        NEED(fresh[i].params, "gn_store_lease_take");
+        GN__STORE_NEED(fresh[i].params, "gn_store_lease_take");
     *out = NULL;
     *n_out = 0;
     if (n == 0)
@@ -78,9 +64,9 @@ gn_status gn_store_lease_set(gn_store *s, const int64_t *experiment_ids, size_t 
                              int64_t token_id, const char *user, double deadline, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && (experiment_ids || n == 0) && user_ok(user) && isfinite(deadline) && token_id >= 0,
+    GN__STORE_NEED(s && (experiment_ids || n == 0) && user_ok(user) && isfinite(deadline) && token_id >= 0,
          "gn_store_lease_set");
-    HAVE(lease_set, "gn_store_lease_set");
+    GN__STORE_HAVE(lease_set, "gn_store_lease_set");
     if (n == 0)
         return GN_OK;
     return s->ops->lease_set(s, experiment_ids, n, token_id, user, deadline, err);
@@ -90,8 +76,8 @@ gn_status gn_store_partial_merge(gn_store *s, int64_t experiment_id, const char 
                                  gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && partial, "gn_store_partial_merge");
-    HAVE(partial_merge, "gn_store_partial_merge");
+    GN__STORE_NEED(s && partial, "gn_store_partial_merge");
+    GN__STORE_HAVE(partial_merge, "gn_store_partial_merge");
     return s->ops->partial_merge(s, experiment_id, partial, err);
 }
 
@@ -99,8 +85,8 @@ gn_status gn_store_tell_key_get(gn_store *s, int64_t experiment_id, const char *
                                 char **request_hash, char **response, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && key, "gn_store_tell_key_get");
-    HAVE(tell_key_get, "gn_store_tell_key_get");
+    GN__STORE_NEED(s && key, "gn_store_tell_key_get");
+    GN__STORE_HAVE(tell_key_get, "gn_store_tell_key_get");
     if (!key_valid(key))
         return gn_err_set(err, GN_ERR_INVALID,
                           "a tell key is 1 to %d printable ASCII characters", GN_STORE_TELL_KEY_MAX);
@@ -110,8 +96,8 @@ gn_status gn_store_tell_key_get(gn_store *s, int64_t experiment_id, const char *
 gn_status gn_store_campaign_complete_in_hook(gn_store *s, int64_t campaign_id, gn_err *err)
 {
     /* err is the hook's: not cleared */
-    NEED(s, "gn_store_campaign_complete_in_hook");
-    HAVE(campaign_complete_in_hook, "gn_store_campaign_complete_in_hook");
+    GN__STORE_NEED(s, "gn_store_campaign_complete_in_hook");
+    GN__STORE_HAVE(campaign_complete_in_hook, "gn_store_campaign_complete_in_hook");
     return s->ops->campaign_complete_in_hook(s, campaign_id, err);
 }
 
@@ -120,8 +106,8 @@ gn_status gn_store_tell_key_put_in_hook(gn_store *s, int64_t experiment_id, cons
                                         gn_err *err)
 {
     /* err is the hook's: not cleared, a failure adds to it */
-    NEED(s && key && request_hash && response, "gn_store_tell_key_put_in_hook");
-    HAVE(tell_key_put_in_hook, "gn_store_tell_key_put_in_hook");
+    GN__STORE_NEED(s && key && request_hash && response, "gn_store_tell_key_put_in_hook");
+    GN__STORE_HAVE(tell_key_put_in_hook, "gn_store_tell_key_put_in_hook");
     if (!key_valid(key))
         return gn_err_set(err, GN_ERR_INVALID,
                           "a tell key is 1 to %d printable ASCII characters", GN_STORE_TELL_KEY_MAX);
@@ -134,8 +120,8 @@ gn_status gn_store_campaign_transition(gn_store *s, int64_t campaign_id,
 {
     size_t i;
     gn_err_clear(err);
-    NEED(s && (from || n_from == 0) && to, "gn_store_campaign_transition");
-    HAVE(campaign_transition, "gn_store_campaign_transition");
+    GN__STORE_NEED(s && (from || n_from == 0) && to, "gn_store_campaign_transition");
+    GN__STORE_HAVE(campaign_transition, "gn_store_campaign_transition");
     if (!gn__store_campaign_state_valid(to))
         return gn_err_set(err, GN_ERR_INVALID, "unknown campaign state '%s'", to);
     for (i = 0; i < n_from; i++)
@@ -150,11 +136,11 @@ gn_status gn_store_experiment_page(gn_store *s, int64_t campaign_id, const gn_ex
                                    size_t *n, size_t *total, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && out && n && total && offset <= INT64_MAX && limit <= INT64_MAX,
+    GN__STORE_NEED(s && out && n && total && offset <= INT64_MAX && limit <= INT64_MAX,
          "gn_store_experiment_page");
-    NEED(!status || (*status >= GN_EXP_PROPOSED && *status <= GN_EXP_ABANDONED),
+    GN__STORE_NEED(!status || (*status >= GN_EXP_PROPOSED && *status <= GN_EXP_ABANDONED),
          "gn_store_experiment_page");
-    HAVE(experiment_page, "gn_store_experiment_page");
+    GN__STORE_HAVE(experiment_page, "gn_store_experiment_page");
     *out = NULL;
     *n = *total = 0;
     return s->ops->experiment_page(s, campaign_id, status, offset, limit, out, n, total, err);
@@ -164,8 +150,8 @@ gn_status gn_store_experiment_locate(gn_store *s, int64_t experiment_id, int64_t
                                      char **campaign_name, int64_t *number, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s, "gn_store_experiment_locate");
-    HAVE(experiment_locate, "gn_store_experiment_locate");
+    GN__STORE_NEED(s, "gn_store_experiment_locate");
+    GN__STORE_HAVE(experiment_locate, "gn_store_experiment_locate");
     if (campaign_name)
         *campaign_name = NULL;
     return s->ops->experiment_locate(s, experiment_id, campaign_id, campaign_name, number, err);
@@ -173,16 +159,16 @@ gn_status gn_store_experiment_locate(gn_store *s, int64_t experiment_id, int64_t
 
 gn_status gn_store_batch_begin(gn_store *s, gn_err *err)
 {
-    NEED(s, "gn_store_batch_begin");
-    HAVE(batch_begin, "gn_store_batch_begin");
+    GN__STORE_NEED(s, "gn_store_batch_begin");
+    GN__STORE_HAVE(batch_begin, "gn_store_batch_begin");
     gn_err_clear(err);
     return s->ops->batch_begin(s, err);
 }
 
 gn_status gn_store_batch_end(gn_store *s, int commit, gn_err *err)
 {
-    NEED(s, "gn_store_batch_end");
-    HAVE(batch_end, "gn_store_batch_end");
+    GN__STORE_NEED(s, "gn_store_batch_end");
+    GN__STORE_HAVE(batch_end, "gn_store_batch_end");
     gn_err_clear(err);
     return s->ops->batch_end(s, commit, err);
 }
@@ -190,24 +176,24 @@ gn_status gn_store_batch_end(gn_store *s, int commit, gn_err *err)
 gn_status gn_store_campaign_status_counts(gn_store *s, int64_t campaign_id,
                                           gn_campaign_counts *out, gn_err *err)
 {
-    NEED(s && out, "gn_store_campaign_status_counts");
-    HAVE(campaign_status_counts, "gn_store_campaign_status_counts");
+    GN__STORE_NEED(s && out, "gn_store_campaign_status_counts");
+    GN__STORE_HAVE(campaign_status_counts, "gn_store_campaign_status_counts");
     gn_err_clear(err);
     return s->ops->campaign_status_counts(s, campaign_id, out, err);
 }
 
 gn_status gn_store_wal_autocheckpoint(gn_store *s, int pages, gn_err *err)
 {
-    NEED(s, "gn_store_wal_autocheckpoint");
-    HAVE(wal_autocheckpoint, "gn_store_wal_autocheckpoint");
+    GN__STORE_NEED(s, "gn_store_wal_autocheckpoint");
+    GN__STORE_HAVE(wal_autocheckpoint, "gn_store_wal_autocheckpoint");
     gn_err_clear(err);
     return s->ops->wal_autocheckpoint(s, pages, err);
 }
 
 gn_status gn_store_wal_checkpoint(gn_store *s, int *wal_pages, int *copied, gn_err *err)
 {
-    NEED(s, "gn_store_wal_checkpoint");
-    HAVE(wal_checkpoint, "gn_store_wal_checkpoint");
+    GN__STORE_NEED(s, "gn_store_wal_checkpoint");
+    GN__STORE_HAVE(wal_checkpoint, "gn_store_wal_checkpoint");
     gn_err_clear(err);
     return s->ops->wal_checkpoint(s, wal_pages, copied, err);
 }

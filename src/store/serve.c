@@ -9,21 +9,6 @@
 #include "core/alloc.h"
 #include "store/store_impl.h"
 
-#define NEED(cond, fn)                                                              \
-    do {                                                                            \
-        if (!(cond))                                                                \
-            return gn_err_set(err, GN_ERR_INVALID, "%s: invalid argument (%s)", fn, \
-                              #cond);                                               \
-    } while (0)
-
-/* The back end has no identity operations (a future back end in progress). */
-#define HAVE(op, fn)                                                                       \
-    do {                                                                                   \
-        if (!s->ops || !s->ops->op)                                                        \
-            return gn_err_set(err, GN_ERR_UNSUPPORTED, "%s: not supported by this store", \
-                              fn);                                                         \
-    } while (0)
-
 static const char *const roles[] = {"viewer", "experimenter", "maintainer", "admin"};
 
 int gn_store_name_valid(const char *name, int is_user)
@@ -86,8 +71,8 @@ gn_status gn_store_user_add(gn_store *s, const char *name, int admin, int64_t *i
 {
     gn_status st;
     gn_err_clear(err);
-    NEED(s, "gn_store_user_add");
-    HAVE(user_add, "gn_store_user_add");
+    GN__STORE_NEED(s, "gn_store_user_add");
+    GN__STORE_HAVE(user_add, "gn_store_user_add");
     if ((st = check_name(name, 1, err)) != GN_OK)
         return st;
     return s->ops->user_add(s, name, admin != 0, id, err);
@@ -96,32 +81,32 @@ gn_status gn_store_user_add(gn_store *s, const char *name, int admin, int64_t *i
 gn_status gn_store_user_get(gn_store *s, const char *name, gn_user_rec *out, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && name && out, "gn_store_user_get");
-    HAVE(user_get, "gn_store_user_get");
+    GN__STORE_NEED(s && name && out, "gn_store_user_get");
+    GN__STORE_HAVE(user_get, "gn_store_user_get");
     return s->ops->user_get(s, name, out, err);
 }
 
 gn_status gn_store_user_list(gn_store *s, gn_user_rec **out, size_t *n, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && out && n, "gn_store_user_list");
-    HAVE(user_list, "gn_store_user_list");
+    GN__STORE_NEED(s && out && n, "gn_store_user_list");
+    GN__STORE_HAVE(user_list, "gn_store_user_list");
     return s->ops->user_list(s, out, n, err);
 }
 
 gn_status gn_store_user_set_disabled(gn_store *s, const char *name, int disabled, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && name, "gn_store_user_set_disabled");
-    HAVE(user_set_flag, "gn_store_user_set_disabled");
+    GN__STORE_NEED(s && name, "gn_store_user_set_disabled");
+    GN__STORE_HAVE(user_set_flag, "gn_store_user_set_disabled");
     return s->ops->user_set_flag(s, name, 0, disabled != 0, err);
 }
 
 gn_status gn_store_user_set_admin(gn_store *s, const char *name, int admin, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && name, "gn_store_user_set_admin");
-    HAVE(user_set_flag, "gn_store_user_set_admin");
+    GN__STORE_NEED(s && name, "gn_store_user_set_admin");
+    GN__STORE_HAVE(user_set_flag, "gn_store_user_set_admin");
     return s->ops->user_set_flag(s, name, 1, admin != 0, err);
 }
 
@@ -148,8 +133,8 @@ gn_status gn_store_project_add(gn_store *s, const char *name, const char *descri
 {
     gn_status st;
     gn_err_clear(err);
-    NEED(s, "gn_store_project_add");
-    HAVE(project_add, "gn_store_project_add");
+    GN__STORE_NEED(s, "gn_store_project_add");
+    GN__STORE_HAVE(project_add, "gn_store_project_add");
     if ((st = check_name(name, 0, err)) != GN_OK ||
         (st = check_text("a project description", description, 1000, err)) != GN_OK)
         return st;
@@ -159,16 +144,16 @@ gn_status gn_store_project_add(gn_store *s, const char *name, const char *descri
 gn_status gn_store_project_get(gn_store *s, const char *name, gn_project_rec *out, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && name && out, "gn_store_project_get");
-    HAVE(project_get, "gn_store_project_get");
+    GN__STORE_NEED(s && name && out, "gn_store_project_get");
+    GN__STORE_HAVE(project_get, "gn_store_project_get");
     return s->ops->project_get(s, name, out, err);
 }
 
 gn_status gn_store_project_list(gn_store *s, gn_project_rec **out, size_t *n, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && out && n, "gn_store_project_list");
-    HAVE(project_list, "gn_store_project_list");
+    GN__STORE_NEED(s && out && n, "gn_store_project_list");
+    GN__STORE_HAVE(project_list, "gn_store_project_list");
     return s->ops->project_list(s, out, n, err);
 }
 
@@ -193,8 +178,8 @@ gn_status gn_store_membership_set(gn_store *s, const char *user, const char *pro
                                   const char *role, const char *clearance, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && user && project, "gn_store_membership_set");
-    HAVE(membership_set, "gn_store_membership_set");
+    GN__STORE_NEED(s && user && project, "gn_store_membership_set");
+    GN__STORE_HAVE(membership_set, "gn_store_membership_set");
     if (!role_valid(role))
         return gn_err_set(err, GN_ERR_INVALID,
                           "unknown role '%.40s' (viewer, experimenter, maintainer, admin)",
@@ -210,8 +195,8 @@ gn_status gn_store_membership_remove(gn_store *s, const char *user, const char *
                                      gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && user && project, "gn_store_membership_remove");
-    HAVE(membership_remove, "gn_store_membership_remove");
+    GN__STORE_NEED(s && user && project, "gn_store_membership_remove");
+    GN__STORE_HAVE(membership_remove, "gn_store_membership_remove");
     return s->ops->membership_remove(s, user, project, err);
 }
 
@@ -219,8 +204,8 @@ gn_status gn_store_membership_list(gn_store *s, const char *user, const char *pr
                                    gn_membership_rec **out, size_t *n, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && out && n, "gn_store_membership_list");
-    HAVE(membership_list, "gn_store_membership_list");
+    GN__STORE_NEED(s && out && n, "gn_store_membership_list");
+    GN__STORE_HAVE(membership_list, "gn_store_membership_list");
     return s->ops->membership_list(s, user, project, out, n, err);
 }
 
@@ -251,9 +236,9 @@ gn_status gn_store_token_add(gn_store *s, const char *user, const char *name, co
 {
     gn_status st;
     gn_err_clear(err);
-    NEED(s && user && prefix && *prefix && hash, "gn_store_token_add");
-    NEED(isfinite(expires) && expires >= 0, "gn_store_token_add");
-    HAVE(token_add, "gn_store_token_add");
+    GN__STORE_NEED(s && user && prefix && *prefix && hash, "gn_store_token_add");
+    GN__STORE_NEED(isfinite(expires) && expires >= 0, "gn_store_token_add");
+    GN__STORE_HAVE(token_add, "gn_store_token_add");
     if ((st = check_text("a token name", name, 200, err)) != GN_OK ||
         (st = check_text("a token prefix", prefix, 32, err)) != GN_OK)
         return st;
@@ -264,16 +249,16 @@ gn_status gn_store_token_auth(gn_store *s, const unsigned char hash[GN_STORE_TOK
                               gn_token_rec *tok, gn_membership_rec **m, size_t *n_m, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && hash && tok && (!m) == (!n_m), "gn_store_token_auth");
-    HAVE(token_auth, "gn_store_token_auth");
+    GN__STORE_NEED(s && hash && tok && (!m) == (!n_m), "gn_store_token_auth");
+    GN__STORE_HAVE(token_auth, "gn_store_token_auth");
     return s->ops->token_auth(s, hash, tok, m, n_m, err);
 }
 
 gn_status gn_store_token_get(gn_store *s, int64_t id, gn_token_rec *out, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && out, "gn_store_token_get");
-    HAVE(token_get, "gn_store_token_get");
+    GN__STORE_NEED(s && out, "gn_store_token_get");
+    GN__STORE_HAVE(token_get, "gn_store_token_get");
     return s->ops->token_get(s, id, out, err);
 }
 
@@ -281,24 +266,24 @@ gn_status gn_store_token_list(gn_store *s, const char *user, gn_token_rec **out,
                               gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && out && n, "gn_store_token_list");
-    HAVE(token_list, "gn_store_token_list");
+    GN__STORE_NEED(s && out && n, "gn_store_token_list");
+    GN__STORE_HAVE(token_list, "gn_store_token_list");
     return s->ops->token_list(s, user, out, n, err);
 }
 
 gn_status gn_store_token_revoke(gn_store *s, int64_t id, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s, "gn_store_token_revoke");
-    HAVE(token_revoke, "gn_store_token_revoke");
+    GN__STORE_NEED(s, "gn_store_token_revoke");
+    GN__STORE_HAVE(token_revoke, "gn_store_token_revoke");
     return s->ops->token_revoke(s, id, err);
 }
 
 gn_status gn_store_token_touch(gn_store *s, int64_t id, double when, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && isfinite(when), "gn_store_token_touch");
-    HAVE(token_touch, "gn_store_token_touch");
+    GN__STORE_NEED(s && isfinite(when), "gn_store_token_touch");
+    GN__STORE_HAVE(token_touch, "gn_store_token_touch");
     return s->ops->token_touch(s, id, when, err);
 }
 
@@ -347,8 +332,8 @@ static gn_status audit_append(gn_store *s, gn_audit_rec *rec, gn_audit_chain_fn 
     gn_status st;
 
     gn_err_clear(err);
-    NEED(s && rec && chain, "gn_store_audit_append");
-    HAVE(audit_append, "gn_store_audit_append");
+    GN__STORE_NEED(s && rec && chain, "gn_store_audit_append");
+    GN__STORE_HAVE(audit_append, "gn_store_audit_append");
     if (!rec->action || !*rec->action || !rec->result || !*rec->result)
         return gn_err_set(err, GN_ERR_INVALID, "an audit record needs an action and a result");
     memset(&r, 0, sizeof r);
@@ -387,8 +372,8 @@ gn_status gn_store_audit_scan(gn_store *s, int64_t *head_seq, char head_hex[65],
                               gn_audit_sink sink, void *ctx, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && head_seq && head_hex && sink, "gn_store_audit_scan");
-    HAVE(audit_scan, "gn_store_audit_scan");
+    GN__STORE_NEED(s && head_seq && head_hex && sink, "gn_store_audit_scan");
+    GN__STORE_HAVE(audit_scan, "gn_store_audit_scan");
     return s->ops->audit_scan(s, head_seq, head_hex, sink, ctx, err);
 }
 
@@ -396,8 +381,8 @@ gn_status gn_store_audit_list(gn_store *s, const char *user, const char *action,
                               gn_audit_rec **out, size_t *n, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && out && n && limit >= 1 && limit <= 100000, "gn_store_audit_list");
-    HAVE(audit_list, "gn_store_audit_list");
+    GN__STORE_NEED(s && out && n && limit >= 1 && limit <= 100000, "gn_store_audit_list");
+    GN__STORE_HAVE(audit_list, "gn_store_audit_list");
     return s->ops->audit_list(s, user, action, limit, out, n, err);
 }
 

@@ -217,17 +217,10 @@ void gn__store_set_busy_timeout(gn_store *s, int ms)
 
 /* ---- argument checks, then dispatch -------------------------------------- */
 
-#define NEED(cond, fn)                                                              \
-    do {                                                                            \
-        if (!(cond))                                                                \
-            return gn_err_set(err, GN_ERR_INVALID, "%s: invalid argument (%s)", fn, \
-                              #cond);                                               \
-    } while (0)
-
 gn_status gn_store_campaign_create(gn_store *s, gn_campaign_rec *rec, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && rec, "gn_store_campaign_create");
+    GN__STORE_NEED(s && rec, "gn_store_campaign_create");
     if (!rec->name || !*rec->name)
         return gn_err_set(err, GN_ERR_INVALID, "a campaign needs a name");
     if (rec->classification && !gn_store_classification_valid(rec->classification))
@@ -248,14 +241,14 @@ gn_status gn_store_campaign_create(gn_store *s, gn_campaign_rec *rec, gn_err *er
 gn_status gn_store_campaign_get(gn_store *s, const char *name, gn_campaign_rec *out, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && name && out, "gn_store_campaign_get");
+    GN__STORE_NEED(s && name && out, "gn_store_campaign_get");
     return s->ops->campaign_get(s, name, out, err);
 }
 
 gn_status gn_store_campaign_list(gn_store *s, gn_campaign_rec **out, size_t *n, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && out && n, "gn_store_campaign_list");
+    GN__STORE_NEED(s && out && n, "gn_store_campaign_list");
     *out = NULL;
     *n = 0;
     return s->ops->campaign_list(s, out, n, err);
@@ -265,7 +258,7 @@ gn_status gn_store_campaign_set_state(gn_store *s, int64_t campaign_id, const ch
                                       gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && state, "gn_store_campaign_set_state");
+    GN__STORE_NEED(s && state, "gn_store_campaign_set_state");
     if (!gn__store_campaign_state_valid(state))
         return gn_err_set(err, GN_ERR_INVALID,
                           "campaign state '%s' is not one of active, paused, completed, archived",
@@ -277,7 +270,7 @@ gn_status gn_store_campaign_counts(gn_store *s, int64_t campaign_id, gn_campaign
                                    gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && out, "gn_store_campaign_counts");
+    GN__STORE_NEED(s && out, "gn_store_campaign_counts");
     return s->ops->campaign_counts(s, campaign_id, out, err);
 }
 
@@ -285,7 +278,7 @@ gn_status gn_store_experiments_add(gn_store *s, int64_t campaign_id, gn_experime
                                    size_t n, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && (recs || n == 0), "gn_store_experiments_add");
+    GN__STORE_NEED(s && (recs || n == 0), "gn_store_experiments_add");
     if (n == 0)
         return GN_OK;
     return s->ops->experiments_add(s, campaign_id, recs, n, err);
@@ -295,8 +288,8 @@ gn_status gn_store_experiment_list(gn_store *s, int64_t campaign_id, const gn_ex
                                    gn_experiment_rec **out, size_t *n, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && out && n, "gn_store_experiment_list");
-    NEED(!status || (unsigned)*status < N_EXP_STATUS, "gn_store_experiment_list");
+    GN__STORE_NEED(s && out && n, "gn_store_experiment_list");
+    GN__STORE_NEED(!status || (unsigned)*status < N_EXP_STATUS, "gn_store_experiment_list");
     *out = NULL;
     *n = 0;
     return s->ops->experiment_list(s, campaign_id, status, out, n, err);
@@ -306,7 +299,7 @@ gn_status gn_store_experiment_get(gn_store *s, int64_t campaign_id, int64_t numb
                                   gn_experiment_rec *out, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && out, "gn_store_experiment_get");
+    GN__STORE_NEED(s && out, "gn_store_experiment_get");
     return s->ops->experiment_get(s, campaign_id, number, out, err);
 }
 
@@ -314,14 +307,14 @@ gn_status gn_store_experiment_abandon(gn_store *s, int64_t experiment_id, const 
                                       gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s, "gn_store_experiment_abandon");
+    GN__STORE_NEED(s, "gn_store_experiment_abandon");
     return s->ops->experiment_abandon(s, experiment_id, reason, err);
 }
 
 gn_status gn_store_attempt_start(gn_store *s, gn_attempt_rec *a, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && a, "gn_store_attempt_start");
+    GN__STORE_NEED(s && a, "gn_store_attempt_start");
     return s->ops->attempt_start(s, a, err);
 }
 
@@ -361,7 +354,7 @@ gn_status gn_store_attempts_finish(gn_store *s, gn_attempt_finish *f, size_t n, 
     gn_status st;
 
     gn_err_clear(err);
-    NEED(s && (f || n == 0), "gn_store_attempts_finish");
+    GN__STORE_NEED(s && (f || n == 0), "gn_store_attempts_finish");
     st = check_finishes(f, n, err);
     if (st != GN_OK || n == 0)
         return st;
@@ -374,7 +367,7 @@ gn_status gn_store_attempts_record(gn_store *s, gn_attempt_rec *starts, size_t n
     gn_status st;
 
     gn_err_clear(err);
-    NEED(s && (starts || n_starts == 0) && (fin || n_fin == 0), "gn_store_attempts_record");
+    GN__STORE_NEED(s && (starts || n_starts == 0) && (fin || n_fin == 0), "gn_store_attempts_record");
     st = check_finishes(fin, n_fin, err);
     if (st != GN_OK || (n_starts == 0 && n_fin == 0))
         return st;
@@ -385,7 +378,7 @@ gn_status gn_store_attempt_list(gn_store *s, int64_t experiment_id, gn_attempt_r
                                 size_t *n, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && out && n, "gn_store_attempt_list");
+    GN__STORE_NEED(s && out && n, "gn_store_attempt_list");
     *out = NULL;
     *n = 0;
     return s->ops->attempt_list(s, experiment_id, out, n, err);
@@ -395,7 +388,7 @@ gn_status gn_store_recover_interrupted(gn_store *s, int64_t campaign_id, const c
                                        gn_attempt_rec **out, size_t *n, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && (!out) == (!n), "gn_store_recover_interrupted");
+    GN__STORE_NEED(s && (!out) == (!n), "gn_store_recover_interrupted");
     if (out) {
         *out = NULL;
         *n = 0;
@@ -408,7 +401,7 @@ gn_status gn_store_recover_interrupted_keep_jobs(gn_store *s, int64_t campaign_i
                                                  size_t *n, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && (!out) == (!n), "gn_store_recover_interrupted_keep_jobs");
+    GN__STORE_NEED(s && (!out) == (!n), "gn_store_recover_interrupted_keep_jobs");
     if (out) {
         *out = NULL;
         *n = 0;
@@ -423,7 +416,7 @@ gn_status gn_store_recover_interrupted_keep_jobs(gn_store *s, int64_t campaign_i
 gn_status gn_store_check(gn_store *s, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s, "gn_store_check");
+    GN__STORE_NEED(s, "gn_store_check");
     return s->ops->check(s, err);
 }
 
@@ -472,7 +465,7 @@ gn_status gn_store_dataset_add(gn_store *s, gn_dataset_rec *rec, gn_dataset_chun
                                void *ctx, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && rec && next, "gn_store_dataset_add");
+    GN__STORE_NEED(s && rec && next, "gn_store_dataset_add");
     if (!rec->name || !*rec->name)
         return gn_err_set(err, GN_ERR_INVALID, "a dataset needs a name");
     if (rec->classification && !gn_store_classification_valid(rec->classification))
@@ -489,7 +482,7 @@ gn_status gn_store_dataset_get(gn_store *s, const char *name, int64_t version,
                                gn_dataset_rec *out, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && name && out && version >= 0, "gn_store_dataset_get");
+    GN__STORE_NEED(s && name && out && version >= 0, "gn_store_dataset_get");
     return s->ops->dataset_get(s, name, version, out, err);
 }
 
@@ -497,7 +490,7 @@ gn_status gn_store_dataset_list(gn_store *s, int include_archived, gn_dataset_re
                                 gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && out && n, "gn_store_dataset_list");
+    GN__STORE_NEED(s && out && n, "gn_store_dataset_list");
     *out = NULL;
     *n = 0;
     return s->ops->dataset_list(s, include_archived, out, n, err);
@@ -507,14 +500,14 @@ gn_status gn_store_dataset_rows(gn_store *s, int64_t dataset_id, gn_dataset_chun
                                 void *ctx, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && sink, "gn_store_dataset_rows");
+    GN__STORE_NEED(s && sink, "gn_store_dataset_rows");
     return s->ops->dataset_rows(s, dataset_id, sink, ctx, err);
 }
 
 gn_status gn_store_dataset_archive(gn_store *s, const char *name, gn_err *err)
 {
     gn_err_clear(err);
-    NEED(s && name, "gn_store_dataset_archive");
+    GN__STORE_NEED(s && name, "gn_store_dataset_archive");
     return s->ops->dataset_archive(s, name, err);
 }
 

@@ -142,6 +142,24 @@ struct gn_store {
     void *be;                /* back-end state; owned by the back end */
 };
 
+/* Argument checks of the store functions (store.c, serve.c, lease.c): in
+ * a function with `gn_err *err` (and `gn_store *s` for HAVE), return
+ * GN_ERR_INVALID naming the function and the failed condition, or
+ * GN_ERR_UNSUPPORTED when the back end lacks the operation (a back end
+ * that does not implement a concern yet). */
+#define GN__STORE_NEED(cond, fn)                                                      \
+    do {                                                                            \
+        if (!(cond))                                                                \
+            return gn_err_set(err, GN_ERR_INVALID, "%s: invalid argument (%s)", fn, \
+                              #cond);                                               \
+    } while (0)
+#define GN__STORE_HAVE(op, fn)                                                             \
+    do {                                                                                   \
+        if (!s->ops || !s->ops->op)                                                        \
+            return gn_err_set(err, GN_ERR_UNSUPPORTED, "%s: not supported by this store", \
+                              fn);                                                         \
+    } while (0)
+
 /* Opens s->path with SQLite, migrates the schema, and sets s->ops and
  * s->be. On failure s->ops and s->be stay NULL and nothing is leaked. */
 gn_status gn__store_sqlite_open(gn_store *s, gn_err *err);
