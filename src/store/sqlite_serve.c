@@ -253,6 +253,61 @@ static void free_audit_v(void *r) { gn_audit_rec_free(r); }
 
 /* ---- users ------------------------------------------------------------------ */
 
+/* Steps st (bindings ended with rc) for at most one row and reads it with
+ * `read` into out (a record of `size` bytes; released with `release` when
+ * reading fails). GN_ERR_NOT_FOUND without a message when there is no row:
+ * the caller names what is missing. */
+static gn_status one_row(sq *q, sqlite3_stmt *st, int rc, int (*read)(sqlite3_stmt *, void *),
+                         void (*release)(void *), void *out, size_t size, const char *what,
+                         gn_err *err)
+{
+    gn_status status;
+    void *rec;
+    int row = 0;
+
+    status = gn__sq_step_row(q, st, rc, &row, what, err);
+    if (status != GN_OK)
+        return status;
+    if (!row)
+        return GN_ERR_NOT_FOUND;
+    rec = gn_calloc(1, size);
+    if (!rec || read(st, rec)) {
+        if (rec)
+            release(rec);
+        status = gn_err_nomem(err);
+    } else {
+        memcpy(out, rec, size);
+    }
+    gn_free(rec);
+    gn__sq_stmt_done(st);
+    return status;
+}
+
+/* The record named `name` from statement `id` (one text parameter), in
+ * its own read transaction; GN_ERR_NOT_FOUND says "no KIND named 'NAME'". */
+static gn_status get_named(gn_store *s, int id, const char *name, const char *kind,
+                           int (*read)(sqlite3_stmt *, void *), void (*release)(void *), void *out,
+                           size_t size, gn_err *err)
+{
+    sq *q = Q(s);
+    sqlite3_stmt *st;
+    gn_status status;
+    int rc = SQLITE_OK;
+
+    status = gn__sq_begin_read(q, err);
+    if (status != GN_OK)
+        return status;
+    status = stmt(q, id, &st, err);
+    if (status != GN_OK)
+        goto out;
+    gn__sq_b_text(st, 1, name, &rc);
+    status = one_row(q, st, rc, read, release, out, size, "reading a record", err);
+    if (status == GN_ERR_NOT_FOUND)
+        status = gn_err_set(err, GN_ERR_NOT_FOUND, "no %s named '%s'", kind, name);
+out:
+    return gn__sq_end(q, status, err);
+}
+
 gn_status gn__sq_user_add(gn_store *s, const char *name, int admin, int64_t *id, gn_err *err)
 {
     sq *q = Q(s);
@@ -283,35 +338,7 @@ out:
 
 gn_status gn__sq_user_get(gn_store *s, const char *name, gn_user_rec *out, gn_err *err)
 {
-    sq *q = Q(s);
-    sqlite3_stmt *st;
-    gn_user_rec u;
-    gn_status status;
-    int rc = SQLITE_OK, row = 0;
-
-    status = gn__sq_begin_read(q, err);
-    if (status != GN_OK)
-        return status;
-    status = stmt(q, S_USER_GET, &st, err);
-    if (status != GN_OK)
-        goto out;
-    gn__sq_b_text(st, 1, name, &rc);
-    status = gn__sq_step_row(q, st, rc, &row, "reading a user", err);
-    if (status != GN_OK)
-        goto out;
-    if (!row) {
-        status = gn_err_set(err, GN_ERR_NOT_FOUND, "no user named '%s'", name);
-        goto out;
-    }
-    if (read_user(st, &u)) {
-        gn_user_rec_free(&u);
-        status = gn_err_nomem(err);
-    } else {
-        *out = u;
-    }
-    gn__sq_stmt_done(st);
-out:
-    return gn__sq_end(q, status, err);
+    return get_named(s, S_USER_GET, name, "user", read_user_v, free_user_v, out, sizeof *out, err);
 }
 
 gn_status gn__sq_user_list(gn_store *s, gn_user_rec **out, size_t *n, gn_err *err)
@@ -386,35 +413,8 @@ out:
 
 gn_status gn__sq_project_get(gn_store *s, const char *name, gn_project_rec *out, gn_err *err)
 {
-    sq *q = Q(s);
-    sqlite3_stmt *st;
-    gn_project_rec p;
-    gn_status status;
-    int rc = SQLITE_OK, row = 0;
-
-    status = gn__sq_begin_read(q, err);
-    if (status != GN_OK)
-        return status;
-    status = stmt(q, S_PROJECT_GET, &st, err);
-    if (status != GN_OK)
-        goto out;
-    gn__sq_b_text(st, 1, name, &rc);
-    status = gn__sq_step_row(q, st, rc, &row, "reading a project", err);
-    if (status != GN_OK)
-        goto out;
-    if (!row) {
-        status = gn_err_set(err, GN_ERR_NOT_FOUND, "no project named '%s'", name);
-        goto out;
-    }
-    if (read_project(st, &p)) {
-        gn_project_rec_free(&p);
-        status = gn_err_nomem(err);
-    } else {
-        *out = p;
-    }
-    gn__sq_stmt_done(st);
-out:
-    return gn__sq_end(q, status, err);
+    return get_named(s, S_PROJECT_GET, name, "project", read_project_v, free_project_v, out,
+                     sizeof *out, err);
 }
 
 gn_status gn__sq_project_list(gn_store *s, gn_project_rec **out, size_t *n, gn_err *err)
@@ -584,22 +584,10 @@ out:
 static gn_status token_one(sq *q, sqlite3_stmt *st, int rc, gn_token_rec *out, const char *nf,
                            gn_err *err)
 {
-    gn_token_rec t;
-    gn_status status;
-    int row = 0;
-
-    status = gn__sq_step_row(q, st, rc, &row, "reading a token", err);
-    if (status != GN_OK)
-        return status;
-    if (!row)
-        return gn_err_set(err, GN_ERR_NOT_FOUND, "%s", nf);
-    if (read_token(st, &t)) {
-        gn_token_rec_free(&t);
-        status = gn_err_nomem(err);
-    } else {
-        *out = t;
-    }
-    gn__sq_stmt_done(st);
+    gn_status status = one_row(q, st, rc, read_token_v, free_token_v, out, sizeof *out,
+                               "reading a token", err);
+    if (status == GN_ERR_NOT_FOUND)
+        status = gn_err_set(err, GN_ERR_NOT_FOUND, "%s", nf);
     return status;
 }
 
