@@ -2254,3 +2254,9 @@ static void sq_set_write_hook(gn_store *s, gn_store_write_hook hook, void *ctx)
     q->hook_ctx = ctx;
     q->hook_store = s;
 }
+
+gn_status gn__sq_experiment_state(sq *q, int64_t experiment_id, gn_exp_status *status_out,
+                                  char *who, size_t who_size, gn_err *err)
+{
+    return experiment_state(q, experiment_id, status_out, who, who_size, err);
+}

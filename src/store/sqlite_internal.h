@@ -71,6 +71,10 @@ gn_status gn__sq_row_experiment(sq *q, sqlite3_stmt *st, gn_experiment_rec *out,
 gn_status gn__sq_begin_write(sq *q, gn_err *err);
 gn_status gn__sq_begin_read(sq *q, gn_err *err);
 gn_status gn__sq_end(sq *q, gn_status status, gn_err *err);
+/* An experiment's status, and a phrase naming it for messages ("experiment
+ * 7 of campaign 'x'"); GN_ERR_NOT_FOUND when there is none. */
+gn_status gn__sq_experiment_state(sq *q, int64_t experiment_id, gn_exp_status *status_out,
+                                  char *who, size_t who_size, gn_err *err);
 /* The cached statement of `slot` (prepared from sql on first use). */
 gn_status gn__sq_stmt(sq *q, int slot, const char *sql, sqlite3_stmt **out, gn_err *err);
 

@@ -22,7 +22,6 @@ enum {
     L_TAKE_SELECT,
     L_SET_LEASE,
     L_EXP_BY_ID,
-    L_EXP_STATE,
     L_PARTIAL_MERGE,
     L_KEY_GET,
     L_KEY_PUT,
@@ -49,8 +48,6 @@ static const char *const lease_sql[L__COUNT] = {
     [L_SET_LEASE] = "UPDATE experiments SET lease_token = ?2, lease_user = ?3, "
                     "lease_deadline = ?4, updated = ?5 WHERE id = ?1",
     [L_EXP_BY_ID] = "SELECT " GN__SQ_EXP_COLS " FROM experiments WHERE id = ?1",
-    [L_EXP_STATE] = "SELECT e.status, e.number, c.name FROM experiments e "
-                    "JOIN campaigns c ON c.id = e.campaign_id WHERE e.id = ?1",
     [L_PARTIAL_MERGE] = "UPDATE experiments SET partial = json_patch(coalesce(partial, '{}'), ?2), "
                         "updated = ?3 WHERE id = ?1",
     [L_KEY_GET] = "SELECT request_hash, response FROM tell_keys "
@@ -117,34 +114,6 @@ static gn_status exp_by_id(sq *q, int64_t id, gn_experiment_rec *out, gn_err *er
     return status;
 }
 
-/* An experiment's status and a phrase naming it ("experiment 7 of
- * campaign 'x'"), inside the caller's transaction. */
-static gn_status exp_state(sq *q, int64_t id, gn_exp_status *out, char *who, size_t who_size,
-                           gn_err *err)
-{
-    sqlite3_stmt *st;
-    int rc = SQLITE_OK, row;
-    const char *name;
-    gn_status status = stmt(q, L_EXP_STATE, &st, err);
-
-    if (status != GN_OK)
-        return status;
-    gn__sq_b_int(st, 1, id, &rc);
-    status = gn__sq_step_row(q, st, rc, &row, "looking up an experiment", err);
-    if (status != GN_OK)
-        return status;
-    if (!row)
-        return gn_err_set(err, GN_ERR_NOT_FOUND, "store %s: no experiment with id %" PRId64,
-                          q->path, id);
-    if (gn_exp_status_parse((const char *)sqlite3_column_text(st, 0), out))
-        status = gn_err_set(err, GN_ERR_STORE, "store %s: corrupt data: unknown experiment status",
-                            q->path);
-    name = (const char *)sqlite3_column_text(st, 2);
-    snprintf(who, who_size, "experiment %" PRId64 " of campaign '%s'",
-             (int64_t)sqlite3_column_int64(st, 1), name ? name : "?");
-    gn__sq_stmt_done(st);
-    return status;
-}
 
 static gn_status set_lease(sq *q, int64_t id, int64_t token_id, const char *user,
                            double deadline, double now, gn_err *err)
@@ -311,7 +280,7 @@ gn_status gn__sq_lease_set(gn_store *s, const int64_t *experiment_ids, size_t n,
     if (status != GN_OK)
         return status;
     for (i = 0; status == GN_OK && i < n; i++) {
-        status = exp_state(q, experiment_ids[i], &cur, who, sizeof who, err);
+        status = gn__sq_experiment_state(q, experiment_ids[i], &cur, who, sizeof who, err);
         if (status == GN_OK && cur != GN_EXP_PROPOSED && cur != GN_EXP_RUNNING)
             status = gn_err_set(err, GN_ERR_STATE, "%s is %s; it cannot be leased", who,
                                 gn_exp_status_name(cur));
@@ -348,7 +317,7 @@ gn_status gn__sq_partial_merge(gn_store *s, int64_t experiment_id, const char *p
         rc = SQLITE_OK;
     }
     if (status == GN_OK)
-        status = exp_state(q, experiment_id, &cur, who, sizeof who, err);
+        status = gn__sq_experiment_state(q, experiment_id, &cur, who, sizeof who, err);
     if (status == GN_OK && cur != GN_EXP_PROPOSED && cur != GN_EXP_RUNNING)
         status = gn_err_set(err, GN_ERR_STATE, "%s is %s already; partial results not recorded",
                             who, gn_exp_status_name(cur));
