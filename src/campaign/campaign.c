@@ -423,6 +423,13 @@ static int told_reserve(gn_campaign *c, int64_t number)
 
 gn_status gn__campaign_tell_new(gn_campaign *c, const gn_experiment_rec *exps, size_t n, gn_err *err)
 {
+    return gn__campaign_tell_known(c, exps, NULL, NULL, NULL, n, err);
+}
+
+gn_status gn__campaign_tell_known(gn_campaign *c, const gn_experiment_rec *exps,
+                                  const double *const *xk, const double *const *yk,
+                                  const double *const *cvk, size_t n, gn_err *err)
+{
     size_t d = c->space.dim, m = c->spec->n_objectives, q = c->spec->n_outcome_constraints;
     size_t i, k = 0, count = 0;
     gn_observation *obs = NULL;
@@ -453,12 +460,23 @@ gn_status gn__campaign_tell_new(gn_campaign *c, const gn_experiment_rec *exps, s
         }
         if (c->told[e->number])
             continue;
-        st = gn__campaign_point(c, e, xs + k * d, err);
-        if (st != GN_OK)
-            goto out;
+        if (xk && xk[i]) {
+            memcpy(xs + k * d, xk[i], d * sizeof *xs);
+        } else {
+            st = gn__campaign_point(c, e, xs + k * d, err);
+            if (st != GN_OK)
+                goto out;
+        }
         obs[k].x = xs + k * d;
         obs[k].status = GN_OBS_FAILED;
-        if (e->status == GN_EXP_COMPLETED &&
+        if (e->status == GN_EXP_COMPLETED && yk && yk[i]) {
+            memcpy(ys + k * m, yk[i], m * sizeof *ys);
+            if (q)
+                memcpy(cs + k * q, cvk[i], q * sizeof *cs);
+            obs[k].status = GN_OBS_COMPLETED;
+            obs[k].y = ys + k * m;
+            obs[k].c = q ? cs + k * q : NULL;
+        } else if (e->status == GN_EXP_COMPLETED &&
             gn__campaign_outcome_values(c, e->outcome, ys + k * m, cs + k * q, NULL) == GN_OK) {
             obs[k].status = GN_OBS_COMPLETED;
             obs[k].y = ys + k * m;

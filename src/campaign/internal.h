@@ -85,6 +85,16 @@ gn_status gn__campaign_outcome_values(const gn_campaign *c, const char *outcome_
  * the store). */
 gn_status gn__campaign_tell_new(gn_campaign *c, const gn_experiment_rec *exps, size_t n, gn_err *err);
 
+/* gn__campaign_tell_new with what the caller already knows: xk[i] (when
+ * xk and xk[i] are not NULL) is the point of exps[i], parsed from its
+ * params before; yk[i] and cvk[i] (when yk and yk[i] are not NULL) are the
+ * objective and outcome-constraint values of a completed exps[i], as
+ * gn__campaign_outcome_values gave them (cvk[i] may be NULL without
+ * outcome constraints). What is not given is read from exps[i]. */
+gn_status gn__campaign_tell_known(gn_campaign *c, const gn_experiment_rec *exps,
+                                  const double *const *xk, const double *const *yk,
+                                  const double *const *cvk, size_t n, gn_err *err);
+
 /* Proposes n new experiments from the planner and records them (one
  * transaction). pending: n_pending points (dim values each) proposed or
  * running; n_issued: the highest experiment number so far. The new records

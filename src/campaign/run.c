@@ -531,6 +531,7 @@ static gn_status run_record(run_state *rs, gn_exec_result *res, size_t n, gn_err
     gn_attempt_finish fin[64];
     char reasons[64][GN_ERR_MSG_MAX];
     gn_experiment_rec told[64];
+    const double *told_x[64], *told_y[64], *told_cv[64];
     double ys[64][GN_SPEC_MAX_OBJECTIVES], cvs[64][GN_SPEC_MAX_OUTCOME_CONSTRAINTS];
     size_t i, k = 0, n_told = 0;
     run_item *not_started = NULL; /* the first whose runner could not be started */
@@ -674,10 +675,13 @@ static gn_status run_record(run_state *rs, gn_exec_result *res, size_t n, gn_err
         told[n_told] = it->rec;
         told[n_told].status = fin[i].exp_status;
         told[n_told].outcome = (char *)fin[i].exp_outcome;
+        told_x[n_told] = it->x;
+        told_y[n_told] = fin[i].exp_status == GN_EXP_COMPLETED ? ys[i] : NULL;
+        told_cv[n_told] = cvs[i];
         n_told++;
     }
     if (st == GN_OK && n_told)
-        st = gn__campaign_tell_new(c, told, n_told, err);
+        st = gn__campaign_tell_known(c, told, told_x, told_y, told_cv, n_told, err);
     for (i = 0; i < n; i++)
         if (items[i])
             item_free(items[i]);

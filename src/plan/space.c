@@ -296,8 +296,21 @@ static void format_number(double v, char *buf, size_t size)
 /* Appends s as a JSON string (quoted and escaped by jansson). */
 static void append_json_string(gn_strbuf *sb, const char *s)
 {
-    json_t *j = json_string(s);
-    char *text = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+    const unsigned char *c;
+    json_t *j;
+    char *text;
+
+    /* printable ASCII without quote or backslash is its own JSON text */
+    for (c = (const unsigned char *)s; *c >= 0x20 && *c < 0x7f && *c != '"' && *c != '\\'; c++)
+        ;
+    if (!*c) {
+        gn_strbuf_putc(sb, '"');
+        gn_strbuf_append(sb, s);
+        gn_strbuf_putc(sb, '"');
+        return;
+    }
+    j = json_string(s);
+    text = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
     if (text)
         gn_strbuf_append(sb, text);
     else
@@ -394,7 +407,7 @@ static gn_status param_parse(const gn_param *p, const json_t *v, double *out, gn
     gn_strbuf sb;
     size_t k;
 
-    describe_value(v, got, sizeof got);
+    /* the hot path (a valid value) formats nothing: messages only on error */
     if (p->type == GN_PARAM_CHOICE) {
         char num[64];
         const char *text = NULL;
@@ -410,14 +423,13 @@ static gn_status param_parse(const gn_param *p, const json_t *v, double *out, gn
                 *out = (double)k;
                 return GN_OK;
             }
+        describe_value(v, got, sizeof got);
         gn_strbuf_init(&sb);
         gn_strbuf_appendf(&sb, "parameter '%s': expected one of ", p->name);
         append_list(&sb, (const char *const *)p->choices, p->n_choices, 1);
         gn_strbuf_appendf(&sb, ", got %s", got);
         return set_from_strbuf(&sb, GN_ERR_INVALID, err);
     }
-    format_number(p->low, lo, sizeof lo);
-    format_number(p->high, hi, sizeof hi);
     if (json_is_number(v)) {
         double d = json_number_value(v);
         if (isfinite(d) && d >= p->low && d <= p->high && (p->type != GN_PARAM_INT || floor(d) == d)) {
@@ -425,6 +437,9 @@ static gn_status param_parse(const gn_param *p, const json_t *v, double *out, gn
             return GN_OK;
         }
     }
+    describe_value(v, got, sizeof got);
+    format_number(p->low, lo, sizeof lo);
+    format_number(p->high, hi, sizeof hi);
     return gn_err_set(err, GN_ERR_INVALID, "parameter '%s': expected %s between %s and %s, got %s",
                       p->name, p->type == GN_PARAM_INT ? "a whole number" : "a number", lo, hi, got);
 }

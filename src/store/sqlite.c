@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,14 +304,23 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_EXP_GET] = "SELECT " EXP_COLS " FROM experiments WHERE campaign_id = ?1 AND number = ?2",
     [ST_EXP_STATE] = "SELECT e.status, e.number, c.name FROM experiments e "
                      "JOIN campaigns c ON c.id = e.campaign_id WHERE e.id = ?1",
+    /* The state changes of attempts and experiments check the state they
+     * change from in their WHERE clause: no row changed means the state was
+     * wrong (or the row is missing), and only then is it looked up, for
+     * the message. An abandoned experiment stays abandoned unless measured;
+     * ?5 = 1 when the finish adds an attempt row (its start was never
+     * recorded). */
     [ST_EXP_START] =
         "UPDATE experiments SET status = 'running', "
         "attempts = (SELECT count(*) FROM attempts WHERE experiment_id = ?1), updated = ?2 "
-        "WHERE id = ?1",
+        "WHERE id = ?1 AND status = 'proposed'",
     [ST_EXP_FINISH] =
-        "UPDATE experiments SET status = ?2, outcome = ?3, "
-        "attempts = (SELECT count(*) FROM attempts WHERE experiment_id = ?1), updated = ?4 "
-        "WHERE id = ?1",
+        "UPDATE experiments SET "
+        "status = CASE WHEN status = 'abandoned' AND ?2 <> 'completed' THEN 'abandoned' ELSE ?2 END, "
+        "outcome = CASE WHEN ?2 = 'completed' THEN ?3 ELSE NULL END, "
+        "attempts = CASE WHEN ?5 THEN (SELECT count(*) FROM attempts WHERE experiment_id = ?1) "
+        "ELSE attempts END, updated = ?4 "
+        "WHERE id = ?1 AND status NOT IN ('completed', 'failed')",
     [ST_EXP_ABANDON] =
         "UPDATE experiments SET status = 'abandoned', reason = ?2, updated = ?3 WHERE id = ?1",
     [ST_ATT_MAX_NUMBER] =
@@ -325,7 +335,9 @@ static const char *const stmt_sql[ST__COUNT] = {
         "UPDATE attempts SET status = ?2, finished = ?3, exit_code = ?4, signal = ?5, "
         "reason = ?6, stdout_tail = ?7, stderr_tail = ?8, outcome = ?9, "
         "job_id = coalesce(?10, job_id), job_state = coalesce(?11, job_state), "
-        "host = coalesce(?12, host) WHERE id = ?1",
+        "host = coalesce(?12, host) "
+        "WHERE id = ?1 AND status = 'running' AND (?13 = 0 OR experiment_id = ?13) "
+        "AND (?14 = 0 OR number = ?14)",
     [ST_ATT_LIST] = "SELECT " ATT_COLS("") " FROM attempts WHERE experiment_id = ?1 "
                     "ORDER BY number",
     [ST_RECOVER_LIST] = "SELECT " ATT_COLS("a.") " FROM attempts a "
@@ -1244,23 +1256,34 @@ typedef struct start_back {
     double started;
 } start_back;
 
-/* One attempt start, inside the caller's transaction. */
+/* Why an experiment could not change state (no row changed): looks it up
+ * for the message, `expected` says what it had to be. */
+static gn_status experiment_wrong_state(sq *q, int64_t experiment_id, const char *expected,
+                                        gn_err *err)
+{
+    gn_exp_status cur;
+    char who[256];
+    gn_status status = experiment_state(q, experiment_id, &cur, who, sizeof who, err);
+    if (status != GN_OK)
+        return status;
+    if (cur == GN_EXP_COMPLETED || cur == GN_EXP_FAILED)
+        return gn_err_set(err, GN_ERR_STATE,
+                          "%s is already %s; an outcome is never recorded twice", who,
+                          gn_exp_status_name(cur));
+    return gn_err_set(err, GN_ERR_STATE, "%s is %s; %s", who, gn_exp_status_name(cur), expected);
+}
+
+/* One attempt start, inside the caller's transaction: the attempt row,
+ * then the experiment's change from proposed to running (checked by its
+ * WHERE clause; an error rolls the caller's transaction back). */
 static gn_status start_one(sq *q, const gn_attempt_rec *a, double now, start_back *back, gn_err *err)
 {
     sqlite3_stmt *st = q->stmt[ST_EXP_START];
     double started = a->started > 0 ? a->started : now;
     int64_t number = a->number, id = 0;
-    gn_exp_status cur;
-    char who[256];
     int rc = SQLITE_OK;
     gn_status status;
 
-    status = experiment_state(q, a->experiment_id, &cur, who, sizeof who, err);
-    if (status != GN_OK)
-        return status;
-    if (cur != GN_EXP_PROPOSED)
-        return gn_err_set(err, GN_ERR_STATE, "%s is %s; an attempt can only start from proposed",
-                          who, gn_exp_status_name(cur));
     if (number <= 0) {
         status = scalar_int(q, ST_ATT_MAX_NUMBER, a->experiment_id, &number, err);
         if (status != GN_OK)
@@ -1268,11 +1291,25 @@ static gn_status start_one(sq *q, const gn_attempt_rec *a, double now, start_bac
         number++;
     }
     status = attempt_insert(q, a, GN_ATT_RUNNING, number, started, 0, &id, err);
-    if (status != GN_OK)
+    if (status != GN_OK) {
+        /* a missing or running experiment is the better message than the
+         * insert's foreign key or unique constraint */
+        gn_exp_status cur;
+        char who[256];
+        gn_err e2;
+        gn_err_clear(&e2);
+        if (experiment_state(q, a->experiment_id, &cur, who, sizeof who, &e2) != GN_OK ||
+            cur != GN_EXP_PROPOSED)
+            return experiment_wrong_state(q, a->experiment_id,
+                                          "an attempt can only start from proposed", err);
         return status;
+    }
     b_int(st, 1, a->experiment_id, &rc);
     b_real(st, 2, now, &rc);
     status = run(q, st, rc, "starting an experiment", err);
+    if (status == GN_OK && sqlite3_changes(q->db) != 1)
+        return experiment_wrong_state(q, a->experiment_id,
+                                      "an attempt can only start from proposed", err);
     if (status == GN_OK) {
         back->id = id;
         back->number = number;
@@ -1313,24 +1350,63 @@ typedef struct finish_back {
     double finished;
 } finish_back;
 
-/* One item of attempts_finish, inside the caller's transaction. */
+/* Why attempt a could not be finished (its guarded update changed no
+ * row): it is missing, belongs to another experiment, or is over. */
+static gn_status attempt_wrong_state(sq *q, const gn_attempt_rec *a, gn_err *err)
+{
+    sqlite3_stmt *st = q->stmt[ST_ATT_STATE];
+    gn_att_status att;
+    gn_exp_status cur;
+    int64_t att_exp, att_number;
+    char who[256];
+    int rc = SQLITE_OK, row;
+    gn_status status;
+
+    b_int(st, 1, a->id, &rc);
+    status = step_row(q, st, rc, &row, "looking up an attempt", err);
+    if (status != GN_OK)
+        return status;
+    if (!row)
+        return gn_err_set(err, GN_ERR_NOT_FOUND, "store %s: no attempt with id %" PRId64, q->path,
+                          a->id);
+    att_exp = sqlite3_column_int64(st, 0);
+    att_number = sqlite3_column_int64(st, 2);
+    if (gn_att_status_parse((const char *)sqlite3_column_text(st, 1), &att)) {
+        stmt_done(st);
+        return corrupt(q, "unknown attempt status", err);
+    }
+    stmt_done(st);
+    if (a->experiment_id != 0 && a->experiment_id != att_exp)
+        return gn_err_set(err, GN_ERR_INVALID,
+                          "attempt %" PRId64 " belongs to experiment %" PRId64 ", not %" PRId64,
+                          a->id, att_exp, a->experiment_id);
+    if (a->number > 0 && a->number != att_number)
+        return gn_err_set(err, GN_ERR_INVALID, "attempt %" PRId64 " is number %" PRId64 ", not %d",
+                          a->id, att_number, a->number);
+    status = experiment_state(q, att_exp, &cur, who, sizeof who, err);
+    if (status != GN_OK)
+        return status;
+    return gn_err_set(err, GN_ERR_STATE, "attempt %" PRId64 " of %s is already %s", att_number, who,
+                      gn_att_status_name(att));
+}
+
+/* One item of attempts_finish, inside the caller's transaction: the
+ * attempt's change from running (or a new finished attempt when its start
+ * was never recorded), then the experiment's, each checked by its WHERE
+ * clause; an error rolls the caller's transaction back. */
 static gn_status finish_one(sq *q, const gn_attempt_finish *f, double now, finish_back *back,
                             gn_err *err)
 {
     const gn_attempt_rec *a = f->attempt;
     int64_t exp_id = a->experiment_id;
     double finished = a->finished > 0 ? a->finished : now;
-    int64_t att_number = 0;
-    gn_exp_status cur, next;
-    char who[256];
+    int64_t att_number = a->number;
     sqlite3_stmt *st;
     int rc = SQLITE_OK, row;
     gn_status status;
 
-    if (a->id != 0) {
-        gn_att_status att;
-        int64_t att_exp;
-
+    if (a->id != 0 && (exp_id == 0 || att_number <= 0)) {
+        /* the caller did not say: read them */
         st = q->stmt[ST_ATT_STATE];
         b_int(st, 1, a->id, &rc);
         status = step_row(q, st, rc, &row, "looking up an attempt", err);
@@ -1339,37 +1415,16 @@ static gn_status finish_one(sq *q, const gn_attempt_finish *f, double now, finis
         if (!row)
             return gn_err_set(err, GN_ERR_NOT_FOUND, "store %s: no attempt with id %" PRId64,
                               q->path, a->id);
-        att_exp = sqlite3_column_int64(st, 0);
-        att_number = sqlite3_column_int64(st, 2);
-        if (gn_att_status_parse((const char *)sqlite3_column_text(st, 1), &att)) {
-            stmt_done(st);
-            return corrupt(q, "unknown attempt status", err);
-        }
+        if (exp_id == 0)
+            exp_id = sqlite3_column_int64(st, 0);
+        if (att_number <= 0)
+            att_number = sqlite3_column_int64(st, 2);
         stmt_done(st);
-        if (exp_id != 0 && exp_id != att_exp)
-            return gn_err_set(err, GN_ERR_INVALID,
-                              "attempt %" PRId64 " belongs to experiment %" PRId64 ", not %" PRId64,
-                              a->id, att_exp, exp_id);
-        exp_id = att_exp;
-        if (att != GN_ATT_RUNNING) {
-            status = experiment_state(q, exp_id, &cur, who, sizeof who, err);
-            if (status != GN_OK)
-                return status;
-            return gn_err_set(err, GN_ERR_STATE, "attempt %" PRId64 " of %s is already %s",
-                              att_number, who, gn_att_status_name(att));
-        }
     }
-
-    status = experiment_state(q, exp_id, &cur, who, sizeof who, err);
-    if (status != GN_OK)
-        return status;
-    if (cur == GN_EXP_COMPLETED || cur == GN_EXP_FAILED)
-        return gn_err_set(err, GN_ERR_STATE,
-                          "%s is already %s; an outcome is never recorded twice", who,
-                          gn_exp_status_name(cur));
 
     if (a->id != 0) {
         st = q->stmt[ST_ATT_FINISH];
+        rc = SQLITE_OK;
         b_int(st, 1, a->id, &rc);
         b_text(st, 2, gn_att_status_name(a->status), &rc);
         b_real(st, 3, finished, &rc);
@@ -1382,9 +1437,13 @@ static gn_status finish_one(sq *q, const gn_attempt_finish *f, double now, finis
         b_text(st, 10, a->job_id, &rc);
         b_text(st, 11, a->job_state, &rc);
         b_text(st, 12, a->host, &rc);
+        b_int(st, 13, exp_id, &rc);
+        b_int(st, 14, att_number, &rc);
         status = run(q, st, rc, "finishing an attempt", err);
         if (status != GN_OK)
             return status;
+        if (sqlite3_changes(q->db) != 1)
+            return attempt_wrong_state(q, a, err);
         back->id = a->id;
         back->number = att_number;
     } else {
@@ -1397,24 +1456,33 @@ static gn_status finish_one(sq *q, const gn_attempt_finish *f, double now, finis
         }
         status = attempt_insert(q, a, a->status, number, a->started > 0 ? a->started : finished,
                                 finished, &back->id, err);
-        if (status != GN_OK)
+        if (status != GN_OK) {
+            gn_exp_status cur;
+            char who[256];
+            gn_err e2;
+            gn_err_clear(&e2);
+            if (experiment_state(q, exp_id, &cur, who, sizeof who, &e2) != GN_OK ||
+                cur == GN_EXP_COMPLETED || cur == GN_EXP_FAILED)
+                return experiment_wrong_state(q, exp_id, "it cannot finish", err);
             return status;
+        }
         back->number = number;
     }
     back->finished = finished;
 
     /* an abandoned experiment is not brought back for a retry, but a
-     * measured outcome is kept */
-    next = f->exp_status;
-    if (cur == GN_EXP_ABANDONED && next != GN_EXP_COMPLETED)
-        next = GN_EXP_ABANDONED;
+     * measured outcome is kept (in the statement) */
     st = q->stmt[ST_EXP_FINISH];
     rc = SQLITE_OK;
     b_int(st, 1, exp_id, &rc);
-    b_text(st, 2, gn_exp_status_name(next), &rc);
-    b_text(st, 3, next == GN_EXP_COMPLETED ? f->exp_outcome : NULL, &rc);
+    b_text(st, 2, gn_exp_status_name(f->exp_status), &rc);
+    b_text(st, 3, f->exp_status == GN_EXP_COMPLETED ? f->exp_outcome : NULL, &rc);
     b_real(st, 4, now, &rc);
-    return run(q, st, rc, "updating an experiment", err);
+    b_int(st, 5, a->id == 0, &rc);
+    status = run(q, st, rc, "updating an experiment", err);
+    if (status == GN_OK && sqlite3_changes(q->db) != 1)
+        return experiment_wrong_state(q, exp_id, "it cannot finish", err);
+    return status;
 }
 
 static gn_status sq_attempts_finish(gn_store *s, gn_attempt_finish *f, size_t n, gn_err *err)
@@ -2106,6 +2174,18 @@ static const gn_store_ops sqlite_ops = {
     .attempts_record = sq_attempts_record,
 };
 
+/* Process-wide SQLite settings, once, before the first connection: memory
+ * statistics off (SQLite otherwise takes a global mutex on every
+ * allocation to count bytes that nobody here reads). When the application
+ * initialised SQLite before us, sqlite3_config refuses (SQLITE_MISUSE) and
+ * its settings stay, which only costs speed. */
+static pthread_once_t sqlite_setup_once = PTHREAD_ONCE_INIT;
+
+static void sqlite_setup(void)
+{
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 gn_status gn__store_sqlite_open(gn_store *s, gn_err *err)
 {
     sq *q;
@@ -2124,7 +2204,11 @@ gn_status gn__store_sqlite_open(gn_store *s, gn_err *err)
     q->path = s->path;
     q->busy_ms = DEFAULT_BUSY_MS;
 
-    rc = sqlite3_open_v2(s->path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    pthread_once(&sqlite_setup_once, sqlite_setup);
+    /* no mutex of SQLite's own: a gn_store handle is used by one thread at
+     * a time (store.h), so locking around each bind and step only costs */
+    rc = sqlite3_open_v2(s->path, &q->db,
+                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         status = db_error(q, rc, "opening", err);
         goto fail;

@@ -9,6 +9,9 @@
  *    committed durably (SQLite: WAL + synchronous=FULL). Callers report or
  *    act on a result only after that.
  *  - Each call is one transaction: all of it or none of it.
+ *  - A handle is used by one thread at a time (the caller serialises);
+ *    threads that work at once open a handle each (the SQLite connection
+ *    has no mutex of its own).
  *  - Several processes may use one database at once: a locked database is
  *    waited for (busy timeout, default 30 s) before GN_ERR_BUSY.
  *  - The schema has a version; opening an older database migrates it
