@@ -1379,7 +1379,63 @@ static void oom_walk(void **state)
     assert_true(k < 10000);
 }
 
+/* The store's connection gathers a commit's WAL frames (store/walbuf.c):
+ * a commit larger than one gathered write (124 KiB) is read back whole by
+ * a plain SQLite connection (the default VFS) while the store stays open,
+ * and a transaction that fails keeps nothing. */
+static void wal_gathered_commit_visible(void **state)
+{
+    enum { N = 300, PARAM = 1500 };
+    char path[512];
+    gn_store *s;
+    gn_experiment_rec *recs;
+    char *params;
+    int64_t cid;
+    gn_err err;
+    size_t i;
+    char sql[256];
+
+    (void)state;
+    db_path(path, sizeof path, "wal_gathered_commit_visible");
+    s = db_open(path);
+    cid = campaign_new(s, "big");
+    recs = gn_calloc(N, sizeof *recs);
+    params = gn_malloc((size_t)N * (PARAM + 32));
+    assert_non_null(recs);
+    assert_non_null(params);
+    for (i = 0; i < N; i++) {
+        char *p = params + i * (PARAM + 32);
+        int len = snprintf(p, 32, "{\"x\": %zu, \"pad\": \"", i);
+        memset(p + len, 'a' + (int)(i % 26), PARAM);
+        memcpy(p + len + PARAM, "\"}", 3);
+        recs[i].params = p;
+        recs[i].origin = (char *)"manual";
+    }
+    /* about 450 KiB of rows in one transaction: several gathered writes */
+    assert_ok(gn_store_experiments_add(s, cid, recs, N, &err));
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM experiments WHERE campaign_id = %lld AND length(params) > %d",
+             (long long)cid, PARAM);
+    assert_int_equal(raw_int(path, sql), N);
+    snprintf(sql, sizeof sql,
+             "SELECT sum(json_extract(params, '$.x')) FROM experiments WHERE campaign_id = %lld",
+             (long long)cid);
+    assert_int_equal(raw_int(path, sql), (long long)N * (N - 1) / 2);
+
+    /* a failing batch (the last item's params are not JSON) leaves nothing */
+    recs[N - 1].params = (char *)"not json";
+    assert_true(gn_store_experiments_add(s, cid, recs, N, &err) != GN_OK);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM experiments WHERE campaign_id = %lld",
+             (long long)cid);
+    assert_int_equal(raw_int(path, sql), N);
+    assert_ok(gn_store_check(s, &err));
+    gn_free(params);
+    gn_free(recs);
+    gn_store_close(s);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(wal_gathered_commit_visible),
     cmocka_unit_test(campaign_create_get),
     cmocka_unit_test(campaign_list),
     cmocka_unit_test(campaign_duplicate_name),
