@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,45 @@ extern char **environ;
  * others in the same poll loop. */
 #define PUMP_BUDGET (4u << 20)
 
+/* ---- 64 KiB blocks, kept for the next runners ---------------------------- */
+
+/* A runner's stdout window (GN_EXEC_STDOUT_SEARCH_BYTES) and, on Linux, its
+ * child's stack are 64 KiB each: allocating and freeing them per runner
+ * grows and trims the heap every time (brk, fresh pages to fault in), so
+ * up to BLOCKS_KEPT of them are kept for the next runners. */
+#define BLOCK_BYTES (64u * 1024u)
+#define BLOCKS_KEPT 32
+_Static_assert(GN_EXEC_STDOUT_SEARCH_BYTES == BLOCK_BYTES, "the stdout window is one block");
+
+static struct {
+    pthread_mutex_t mu;
+    void *free[BLOCKS_KEPT];
+    int n;
+} blocks = {PTHREAD_MUTEX_INITIALIZER, {NULL}, 0};
+
+static void *block_take(void)
+{
+    void *b = NULL;
+    pthread_mutex_lock(&blocks.mu);
+    if (blocks.n > 0)
+        b = blocks.free[--blocks.n];
+    pthread_mutex_unlock(&blocks.mu);
+    return b ? b : gn_malloc(BLOCK_BYTES);
+}
+
+static void block_give(void *b)
+{
+    if (!b)
+        return;
+    pthread_mutex_lock(&blocks.mu);
+    if (blocks.n < BLOCKS_KEPT) {
+        blocks.free[blocks.n++] = b;
+        b = NULL;
+    }
+    pthread_mutex_unlock(&blocks.mu);
+    gn_free(b);
+}
+
 /* ---- a bounded byte ring: the last `cap` bytes written ------------------- */
 
 typedef struct ring {
@@ -42,7 +82,7 @@ typedef struct ring {
 
 static int ring_init(ring *r, size_t cap)
 {
-    r->buf = gn_malloc(cap);
+    r->buf = cap == BLOCK_BYTES ? block_take() : gn_malloc(cap);
     r->cap = cap;
     r->head = r->filled = 0;
     r->total = 0;
@@ -51,7 +91,10 @@ static int ring_init(ring *r, size_t cap)
 
 static void ring_destroy(ring *r)
 {
-    gn_free(r->buf);
+    if (r->cap == BLOCK_BYTES)
+        block_give(r->buf);
+    else
+        gn_free(r->buf);
     r->buf = NULL;
 }
 
@@ -106,9 +149,13 @@ typedef struct launch {
     char **sh_argv; /* /bin/sh path args..., for scripts without #! (as execvp does) */
     char **envp;
     const char *workdir;
-    int devnull, out_w, err_w, report_w;
+    int out_w, err_w, report_w; /* report_w: -1 when the child shares our memory */
     int make_workdir; /* mkdir workdir first (gn__runner_workdir_prepare) */
     pid_t parent;
+    /* A child sharing our memory (GN_SPAWN_SHARED_VM) reports a failed
+     * start here instead of through a pipe: read after it was reaped. */
+    volatile int reported;
+    volatile child_failure report;
 } launch;
 
 /* PROC_NEW (zero) until the runner was started: nothing to signal. */
@@ -197,18 +244,24 @@ static long child_sys(long n, long a, long b, long c, long d)
 #define GN_SPAWN_SHARED_VM 1
 #endif
 
-static void child_report(int fd, int stage, int error)
+static void child_report(launch *l, int stage, int error)
 {
     child_failure f;
     f.stage = stage;
     f.error = error;
 #ifdef __linux__
-    child_sys(SYS_write, fd, (long)&f, (long)sizeof f, 0); /* a pipe: all or nothing */
+    if (l->report_w < 0) { /* our memory is the parent's: it reads this once we are reaped */
+        l->report.stage = stage;
+        l->report.error = error;
+        l->reported = 1;
+    } else {
+        child_sys(SYS_write, l->report_w, (long)&f, (long)sizeof f, 0); /* a pipe: all or nothing */
+    }
     child_sys(SYS_exit_group, 127, 0, 0, 0);
     for (;;)
         ;
 #else
-    if (write(fd, &f, sizeof f) < 0) {
+    if (write(l->report_w, &f, sizeof f) < 0) {
         /* nothing to be done: the parent sees exit status 127 */
     }
     _exit(127);
@@ -228,7 +281,7 @@ struct child_kernel_sigaction {
 /* In the child: own process group, die with the parent, default signals,
  * standard streams, work directory, exec. Only system calls: no
  * allocation, no locks, no errno. Never returns. */
-static void child_exec(const launch *l)
+static void child_exec(launch *l)
 {
     struct child_kernel_sigaction sa;
     unsigned long none = 0;
@@ -252,7 +305,8 @@ static void child_exec(const launch *l)
 
     /* Move the three ends above 2 first, so that dup onto 0..2 cannot
      * clobber one of them (the parent may have run with 0..2 closed). */
-    fds[0] = child_sys(SYS_fcntl, l->devnull, F_DUPFD_CLOEXEC, 3, 0);
+    r = child_sys(SYS_openat, AT_FDCWD, (long)"/dev/null", O_RDONLY | O_CLOEXEC, 0);
+    fds[0] = r < 0 ? r : child_sys(SYS_fcntl, r, F_DUPFD_CLOEXEC, 3, 0);
     fds[1] = child_sys(SYS_fcntl, l->out_w, F_DUPFD_CLOEXEC, 3, 0);
     fds[2] = child_sys(SYS_fcntl, l->err_w, F_DUPFD_CLOEXEC, 3, 0);
     for (i = 0; i < 3; i++) {
@@ -262,21 +316,21 @@ static void child_exec(const launch *l)
         if (r >= 0 && i > 0)
             r = child_sys(SYS_fcntl, i, F_SETFL, 0, 0);
         if (r < 0)
-            child_report(l->report_w, 2, (int)-r);
+            child_report(l, 2, (int)-r);
     }
     r = l->make_workdir ? child_sys(SYS_mkdirat, AT_FDCWD, (long)l->workdir, 0777, 0) : 0;
     if (r >= 0)
         r = child_sys(SYS_chdir, (long)l->workdir, 0, 0, 0);
     if (r < 0)
-        child_report(l->report_w, 1, (int)-r);
+        child_report(l, 1, (int)-r);
     r = child_sys(SYS_execve, (long)l->path, (long)l->argv, (long)l->envp, 0);
     if (r == -ENOEXEC)
         r = child_sys(SYS_execve, (long)"/bin/sh", (long)l->sh_argv, (long)l->envp, 0);
-    child_report(l->report_w, 0, (int)-r);
+    child_report(l, 0, (int)-r);
 }
 #else
 /* In the fork()ed child: as above with the C library's calls. */
-static void child_exec(const launch *l)
+static void child_exec(launch *l)
 {
     struct sigaction sa;
     sigset_t none;
@@ -291,24 +345,24 @@ static void child_exec(const launch *l)
         sigaction(i, &sa, NULL);
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    fds[0] = fcntl(l->devnull, F_DUPFD_CLOEXEC, 3);
+    i = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    fds[0] = i < 0 ? -1 : fcntl(i, F_DUPFD_CLOEXEC, 3);
     fds[1] = fcntl(l->out_w, F_DUPFD_CLOEXEC, 3);
     fds[2] = fcntl(l->err_w, F_DUPFD_CLOEXEC, 3);
     for (i = 0; i < 3; i++)
         if (fds[i] < 0 || dup2(fds[i], i) < 0 || (i > 0 && fcntl(i, F_SETFL, 0) < 0))
-            child_report(l->report_w, 2, errno);
+            child_report(l, 2, errno);
     if ((l->make_workdir && mkdir(l->workdir, 0777) != 0) || chdir(l->workdir) != 0)
-        child_report(l->report_w, 1, errno);
+        child_report(l, 1, errno);
     execve(l->path, l->argv, l->envp);
     if (errno == ENOEXEC)
         execve("/bin/sh", l->sh_argv, l->envp);
-    child_report(l->report_w, 0, errno);
+    child_report(l, 0, errno);
 }
 #endif
 
 #ifdef GN_SPAWN_SHARED_VM
-#define CHILD_STACK_BYTES (64 * 1024)
-
+#define CHILD_STACK_BYTES BLOCK_BYTES
 static int child_entry(void *arg)
 {
     child_exec(arg);
@@ -317,8 +371,8 @@ static int child_entry(void *arg)
 #endif
 
 /* Starts the child: child_exec in a new process, and returns at once,
- * without waiting for the exec: whether it worked comes through the report
- * pipe, read when the runner is reaped. On Linux (x86-64, arm64) the child
+ * without waiting for the exec: whether it worked comes through the launch
+ * (shared memory) or the report pipe (fork), read when the runner is reaped. On Linux (x86-64, arm64) the child
  * shares our memory until it execs (clone with CLONE_VM, like posix_spawn,
  * but without CLONE_VFORK's wait), on its own small stack (`stack`,
  * CHILD_STACK_BYTES, kept by the caller until the child is reaped): no page
@@ -331,7 +385,7 @@ static int child_entry(void *arg)
  * blocked around the clone, so no handler of ours can run in the child;
  * child_exec resets the handlers before unblocking. Elsewhere, fork().
  * Returns the pid, or -1 with errno. */
-static pid_t spawn_child(const launch *l, void *stack)
+static pid_t spawn_child(launch *l, void *stack)
 {
 #ifdef GN_SPAWN_SHARED_VM
     sigset_t all, old;
@@ -488,7 +542,7 @@ static void launch_free(gn_proc *p)
     gn_free(p->envp);
     gn_free(p->sh_argv);
     free_words(p->argv, p->n_argv);
-    gn_free(p->stack);
+    block_give(p->stack);
     p->envp = p->sh_argv = p->argv = NULL;
     p->stack = NULL;
 }
@@ -517,11 +571,18 @@ void gn__proc_free(gn_proc *p)
     gn_free(p);
 }
 
-/* Reads the report pipe of a runner that was reaped (non-blocking): 1 and
- * *f filled when the child could not exec, 0 when it did (end of file). */
-static int read_child_report(int fd, child_failure *f)
+/* What the child of a runner that was reaped reported: 1 and *f filled
+ * when it could not exec, 0 when it did. From the launch (a child that
+ * shared our memory) or the report pipe (non-blocking; end of file when
+ * it exec'd). */
+static int read_child_report(const gn_proc *p, int fd, child_failure *f)
 {
     ssize_t n;
+    if (p->l.reported) {
+        f->stage = p->l.report.stage;
+        f->error = p->l.report.error;
+        return 1;
+    }
     if (fd < 0)
         return 0;
     do {
@@ -553,7 +614,7 @@ gn_status gn__proc_start(const gn_exec_config *cfg, const gn_task *task, const c
     const gn_runner_spec *rs = &spec->runner;
     size_t n = rs->n_command, i;
     char *params = NULL;
-    int out_p[2] = {-1, -1}, err_p[2] = {-1, -1}, rep_p[2] = {-1, -1}, devnull = -1;
+    int out_p[2] = {-1, -1}, err_p[2] = {-1, -1}, rep_p[2] = {-1, -1};
     gn_proc *p = NULL;
     child_failure cf;
     char why[GN_ERR_MSG_MAX];
@@ -572,7 +633,7 @@ gn_status gn__proc_start(const gn_exec_config *cfg, const gn_task *task, const c
     p->sh_argv = gn_calloc(n + 2, sizeof *p->sh_argv);
     p->workdir = gn_strdup(workdir);
 #ifdef GN_SPAWN_SHARED_VM
-    p->stack = gn_malloc(CHILD_STACK_BYTES);
+    p->stack = block_take();
     if (!p->stack) {
         st = gn_err_nomem(err);
         goto fail;
@@ -641,10 +702,14 @@ gn_status gn__proc_start(const gn_exec_config *cfg, const gn_task *task, const c
         goto fail;
     }
 
-    /* non-blocking at both ends: the child makes its write ends blocking */
-    if (pipe2(out_p, O_CLOEXEC | O_NONBLOCK) != 0 || pipe2(err_p, O_CLOEXEC | O_NONBLOCK) != 0 ||
-        pipe2(rep_p, O_CLOEXEC | O_NONBLOCK) != 0 ||
-        (devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
+    /* non-blocking at both ends: the child makes its write ends blocking;
+     * it opens /dev/null (its stdin) itself; a child sharing our memory
+     * reports a failed start in the launch, a forked one through a pipe */
+    if (pipe2(out_p, O_CLOEXEC | O_NONBLOCK) != 0 || pipe2(err_p, O_CLOEXEC | O_NONBLOCK) != 0
+#ifndef GN_SPAWN_SHARED_VM
+        || pipe2(rep_p, O_CLOEXEC | O_NONBLOCK) != 0
+#endif
+    ) {
         st = gn_err_set(err, GN_ERR_IO, "cannot start runner '%s': pipes: %s", p->shown,
                         strerror(errno));
         goto fail;
@@ -654,7 +719,6 @@ gn_status gn__proc_start(const gn_exec_config *cfg, const gn_task *task, const c
     p->l.sh_argv = p->sh_argv;
     p->l.envp = p->envp;
     p->l.workdir = p->workdir;
-    p->l.devnull = devnull;
     p->l.out_w = out_p[1];
     p->l.err_w = err_p[1];
     p->l.report_w = rep_p[1];
@@ -679,7 +743,6 @@ gn_status gn__proc_start(const gn_exec_config *cfg, const gn_task *task, const c
     close_fd(&out_p[1]);
     close_fd(&err_p[1]);
     close_fd(&rep_p[1]);
-    close_fd(&devnull);
 #ifdef SYS_pidfd_open
     p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0); /* close-on-exec; -1 (ENOSYS) before 5.3 */
 #endif
@@ -702,7 +765,6 @@ fail:
     close_fd(&err_p[1]);
     close_fd(&rep_p[0]);
     close_fd(&rep_p[1]);
-    close_fd(&devnull);
     gn_free(params);
     gn__proc_free(p);
     return st;
@@ -784,7 +846,7 @@ int gn__proc_step(gn_proc *p, double now)
             signal_group(p->pid, SIGKILL); /* grandchildren holding our pipes */
             while (waitpid(p->pid, &p->wstatus, 0) < 0 && errno == EINTR)
                 ;
-            p->start_failed = read_child_report(p->fd_report, &p->failure);
+            p->start_failed = read_child_report(p, p->fd_report, &p->failure);
             close_fd(&p->fd_report);
             launch_free(p); /* the child is gone: nothing reads it any more */
             p->finished = gn_time_wall();
@@ -794,7 +856,7 @@ int gn__proc_step(gn_proc *p, double now)
         } else if (rc < 0 && errno == ECHILD) {
             /* reaped behind our back (a SIGCHLD handler with waitpid(-1)) */
             signal_group(p->pid, SIGKILL);
-            p->start_failed = read_child_report(p->fd_report, &p->failure);
+            p->start_failed = read_child_report(p, p->fd_report, &p->failure);
             close_fd(&p->fd_report);
             p->lost = 1;
             p->finished = gn_time_wall();
