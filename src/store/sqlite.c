@@ -1585,7 +1585,7 @@ static gn_status sq_attempt_list(gn_store *s, int64_t experiment_id, gn_attempt_
 /* -- Slurm job ids: recovery that keeps the attempts of batch jobs ---------- */
 
 /* Statements of recover(keep_jobs = 1), in extension slots GN__SQ_SLOT_JOBS.. */
-enum { JOBS_RECOVER_LIST, JOBS_RECOVER_ATTEMPTS, JOBS_RECOVER_EXPERIMENTS };
+enum { JOBS_RECOVER_LIST, JOBS_RECOVER_ATTEMPTS, JOBS_RECOVER_EXPERIMENTS, JOBS_UPDATE };
 static const char *const jobs_sql[] = {
     [JOBS_RECOVER_LIST] = "SELECT " ATT_COLS("a.") " FROM attempts a "
                           "JOIN experiments e ON a.experiment_id = e.id "
@@ -1600,7 +1600,34 @@ static const char *const jobs_sql[] = {
         "WHERE campaign_id = ?1 AND status = 'running' AND NOT EXISTS "
         "(SELECT 1 FROM attempts a WHERE a.experiment_id = experiments.id "
         "AND a.status = 'running')",
+    [JOBS_UPDATE] = "UPDATE attempts SET job_id = coalesce(?2, job_id), "
+                    "job_state = coalesce(?3, job_state), host = coalesce(?4, host) "
+                    "WHERE id = ?1 AND status = 'running'",
 };
+
+static gn_status sq_attempts_job_update(gn_store *s, const gn_attempt_job *u, size_t n, gn_err *err)
+{
+    sq *q = Q(s);
+    sqlite3_stmt *st;
+    gn_status status;
+    size_t i;
+
+    status = gn__sq_stmt(q, GN__SQ_SLOT_JOBS + JOBS_UPDATE, jobs_sql[JOBS_UPDATE], &st, err);
+    if (status != GN_OK)
+        return status;
+    status = tx_begin_write(q, err);
+    if (status != GN_OK)
+        return status;
+    for (i = 0; status == GN_OK && i < n; i++) {
+        int rc = SQLITE_OK;
+        b_int(st, 1, u[i].attempt_id, &rc);
+        b_text(st, 2, u[i].job_id, &rc);
+        b_text(st, 3, u[i].job_state, &rc);
+        b_text(st, 4, u[i].host, &rc);
+        status = run(q, st, rc, "updating the job of an attempt", err);
+    }
+    return tx_end(q, status, err);
+}
 
 /* The statement `core` (keep_jobs 0) or its job-keeping twin `ext`. */
 static gn_status recover_stmt(sq *q, int keep_jobs, int core, int ext, sqlite3_stmt **st,
@@ -2175,6 +2202,8 @@ static const gn_store_ops sqlite_ops = {
     .recover_interrupted_keep_jobs = sq_recover_interrupted_keep_jobs,
     /* -- sqlite.c: batched attempt records -- */
     .attempts_record = sq_attempts_record,
+    /* -- sqlite.c: job states of running attempts -- */
+    .attempts_job_update = sq_attempts_job_update,
 };
 
 /* Process-wide SQLite settings, once, before the first connection: memory

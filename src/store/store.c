@@ -374,6 +374,19 @@ gn_status gn_store_attempts_record(gn_store *s, gn_attempt_rec *starts, size_t n
     return s->ops->attempts_record(s, starts, n_starts, fin, n_fin, err);
 }
 
+gn_status gn_store_attempts_job_update(gn_store *s, const gn_attempt_job *u, size_t n, gn_err *err)
+{
+    size_t i;
+
+    gn_err_clear(err);
+    GN__STORE_NEED(s && (u || n == 0), "gn_store_attempts_job_update");
+    GN__STORE_HAVE(attempts_job_update, "gn_store_attempts_job_update");
+    for (i = 0; i < n; i++)
+        if (u[i].attempt_id <= 0)
+            return gn_err_set(err, GN_ERR_INVALID, "job update %zu of %zu: no attempt id", i + 1, n);
+    return n ? s->ops->attempts_job_update(s, u, n, err) : GN_OK;
+}
+
 gn_status gn_store_attempt_list(gn_store *s, int64_t experiment_id, gn_attempt_rec **out,
                                 size_t *n, gn_err *err)
 {

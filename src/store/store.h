@@ -201,6 +201,20 @@ gn_status gn_store_attempts_finish(gn_store *s, gn_attempt_finish *f, size_t n, 
 gn_status gn_store_attempts_record(gn_store *s, gn_attempt_rec *starts, size_t n_starts,
                                    gn_attempt_finish *fin, size_t n_fin, gn_err *err);
 
+/* What a batch system says of a running attempt's job (Slurm: PENDING ->
+ * RUNNING, the node it got). NULL fields are left as they are. */
+typedef struct gn_attempt_job {
+    int64_t attempt_id;
+    const char *job_id;
+    const char *job_state;
+    const char *host;
+} gn_attempt_job;
+
+/* Updates the job fields of n running attempts in one transaction; an
+ * attempt that is no longer running is left alone (its result came first).
+ * GN_ERR_INVALID for an attempt id <= 0. */
+gn_status gn_store_attempts_job_update(gn_store *s, const gn_attempt_job *u, size_t n, gn_err *err);
+
 /* Attempts of one experiment in number order. */
 gn_status gn_store_attempt_list(gn_store *s, int64_t experiment_id, gn_attempt_rec **out,
                                 size_t *n, gn_err *err);

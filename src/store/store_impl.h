@@ -134,6 +134,8 @@ typedef struct gn_store_ops {
     /* -- sqlite.c: batched attempt records (the run loop, bench/README.md) -- */
     gn_status (*attempts_record)(gn_store *s, gn_attempt_rec *starts, size_t n_starts,
                                  gn_attempt_finish *fin, size_t n_fin, gn_err *err);
+    /* -- sqlite.c: job states of running attempts -- */
+    gn_status (*attempts_job_update)(gn_store *s, const gn_attempt_job *u, size_t n, gn_err *err);
 } gn_store_ops;
 
 struct gn_store {

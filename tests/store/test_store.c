@@ -1379,6 +1379,66 @@ static void oom_walk(void **state)
     assert_true(k < 10000);
 }
 
+/* Job updates change the job fields of running attempts only, and leave
+ * what is not given (NULL) as it was. */
+static void attempts_job_update(void **state)
+{
+    char path[512];
+    gn_store *s;
+    gn_attempt_rec a, b, *list;
+    gn_attempt_finish f;
+    gn_attempt_job u[2];
+    int64_t cid, ids[2];
+    size_t n;
+    gn_err err;
+
+    (void)state;
+    db_path(path, sizeof path, "attempts_job_update");
+    s = db_open(path);
+    cid = campaign_new(s, "c");
+    experiments_new(s, cid, 2, ids);
+    memset(&a, 0, sizeof a);
+    a.experiment_id = ids[0];
+    a.host = "login1";
+    a.job_id = "77";
+    a.job_state = "PENDING";
+    assert_ok(gn_store_attempt_start(s, &a, &err));
+    memset(&b, 0, sizeof b);
+    b.experiment_id = ids[1];
+    b.job_id = "78";
+    b.job_state = "PENDING";
+    assert_ok(gn_store_attempt_start(s, &b, &err));
+    b.status = GN_ATT_SUCCEEDED;
+    b.outcome = "{\"y\": 1}";
+    b.job_state = "COMPLETED";
+    f.attempt = &b;
+    f.exp_status = GN_EXP_COMPLETED;
+    f.exp_outcome = "{\"y\": 1}";
+    assert_ok(gn_store_attempts_finish(s, &f, 1, &err));
+
+    memset(u, 0, sizeof u);
+    u[0].attempt_id = a.id;
+    u[0].job_state = "RUNNING";
+    u[0].host = "node3";
+    u[1].attempt_id = b.id; /* finished: left alone */
+    u[1].job_state = "RUNNING";
+    assert_ok(gn_store_attempts_job_update(s, u, 2, &err));
+
+    assert_ok(gn_store_attempt_list(s, ids[0], &list, &n, &err));
+    assert_int_equal(n, 1);
+    assert_string_equal(list[0].job_state, "RUNNING");
+    assert_string_equal(list[0].host, "node3");
+    assert_string_equal(list[0].job_id, "77"); /* not given: kept */
+    gn_attempt_rec_array_free(list, n);
+    assert_ok(gn_store_attempt_list(s, ids[1], &list, &n, &err));
+    assert_string_equal(list[0].job_state, "COMPLETED");
+    gn_attempt_rec_array_free(list, n);
+
+    u[0].attempt_id = 0;
+    assert_status(gn_store_attempts_job_update(s, u, 1, &err), GN_ERR_INVALID);
+    gn_store_close(s);
+}
+
 /* The store's connection gathers a commit's WAL frames (store/walbuf.c):
  * a commit larger than one gathered write (124 KiB) is read back whole by
  * a plain SQLite connection (the default VFS) while the store stays open,
@@ -1436,6 +1496,7 @@ static void wal_gathered_commit_visible(void **state)
 
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(wal_gathered_commit_visible),
+    cmocka_unit_test(attempts_job_update),
     cmocka_unit_test(campaign_create_get),
     cmocka_unit_test(campaign_list),
     cmocka_unit_test(campaign_duplicate_name),
