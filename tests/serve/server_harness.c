@@ -103,7 +103,9 @@ static void on_ready(void *ctx, const char *host, unsigned port, int tls)
     ts_server *s = ctx;
     pthread_mutex_lock(&s->mu);
     s->port = port;
-    snprintf(s->base, sizeof s->base, "%s://%s:%u/api/v1", tls ? "https" : "http", host, port);
+    /* an IPv6 literal goes in brackets in a URL */
+    snprintf(s->base, sizeof s->base, strchr(host, ':') ? "%s://[%s]:%u/api/v1" : "%s://%s:%u/api/v1",
+             tls ? "https" : "http", host, port);
     s->ready = 1;
     pthread_cond_broadcast(&s->cv);
     pthread_mutex_unlock(&s->mu);

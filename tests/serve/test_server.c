@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -242,6 +244,55 @@ static void body_limits_and_types(void **state)
     expect(&r, 200, NULL);
     ts_resp_free(&r);
     ts_server_stop(&S);
+}
+
+/* IPv6: the server listens on ::1 (port 0: any free one), answers there,
+ * and the access log and audit name the caller's IPv6 address. Skipped
+ * (with the reason) on a machine without an IPv6 loopback. */
+static void ipv6_loopback(void **state)
+{
+    gn_serve_options o;
+    ts_resp r;
+    int fd;
+    (void)state;
+    fd = socket(AF_INET6, SOCK_STREAM, 0);
+    if (fd < 0) {
+        fprintf(stderr, "ipv6_loopback: skipped: no IPv6 sockets here\n");
+        skip();
+    }
+    close(fd);
+    ts_world_make(&W, "ipv6");
+    gn_serve_options_init(&o);
+    o.host = "::1";
+    o.port = 0;
+    o.db_path = W.db;
+    o.threads = 2;
+    ts_server_start(&S, &o);
+    assert_non_null(strstr(S.base, "://[::1]:"));
+    r = REQ("GET", "/health", NULL, NULL);
+    expect(&r, 200, NULL);
+    ts_resp_free(&r);
+    r = REQ("GET", "/me", W.alice, NULL);
+    expect(&r, 200, NULL);
+    assert_string_equal(json_string_value(json_object_get(r.json, "user")), "alice");
+    ts_resp_free(&r);
+    /* a failed authentication is audited with the IPv6 address */
+    r = REQ("GET", "/me", "gns_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NULL);
+    expect(&r, 401, NULL);
+    ts_resp_free(&r);
+    ts_server_stop(&S);
+    {
+        sqlite3 *db = NULL;
+        sqlite3_stmt *st = NULL;
+        assert_int_equal(sqlite3_open(W.db, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM audit WHERE remote = '::1'", -1,
+                                            &st, NULL),
+                         SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_true(sqlite3_column_int(st, 0) >= 1);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+    }
 }
 
 /* ---- authentication, throttling, rate limits ---------------------------------- */
@@ -958,6 +1009,7 @@ int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(health_and_headers),
+        cmocka_unit_test(ipv6_loopback),
         cmocka_unit_test(unknown_routes_and_methods),
         cmocka_unit_test(malformed_json_says_where),
         cmocka_unit_test(unknown_and_forbidden_fields),
