@@ -21,6 +21,7 @@
 #include "gn_test.h"
 #include "server_harness.h"
 #include "store/store.h"
+#include "serve/identity.h"
 #include "store/store_serve.h"
 
 static ts_world W;
@@ -293,6 +294,54 @@ static void ipv6_loopback(void **state)
         sqlite3_finalize(st);
         sqlite3_close(db);
     }
+}
+
+/* A revoked token stops working within the principal cache's lifetime
+ * (PCACHE_TTL, 1 s; docs/serve.md) even while it is used all the time:
+ * the bound is checked with room for a loaded machine (3 s). */
+static void revoked_token_refused_soon(void **state)
+{
+    gn_store *st = NULL;
+    char secret[GN_TOKEN_LEN + 1];
+    int64_t id = 0;
+    gn_err err;
+    ts_resp r;
+    double t0, refused_after = -1;
+    struct timespec ts;
+    (void)state;
+    start("revoke", 0, 0);
+    assert_int_equal(gn_store_open(W.db, &st, &err), GN_OK);
+    assert_int_equal(gn_token_create(st, "eve", "short-lived", 0, secret, &id, &err), GN_OK);
+    r = REQ("GET", "/me", secret, NULL); /* now in the principal cache */
+    expect(&r, 200, NULL);
+    ts_resp_free(&r);
+    assert_int_equal(gn_store_token_revoke(st, id, &err), GN_OK);
+    gn_store_close(st);
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    t0 = ts.tv_sec + ts.tv_nsec * 1e-9;
+    for (;;) {
+        double now;
+        r = REQ("GET", "/me", secret, NULL);
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        now = ts.tv_sec + ts.tv_nsec * 1e-9;
+        if (r.status == 401) {
+            refused_after = now - t0;
+            ts_resp_free(&r);
+            break;
+        }
+        expect(&r, 200, NULL); /* cached until then, never anything else */
+        ts_resp_free(&r);
+        if (now - t0 > 3.0)
+            break;
+        usleep(20000);
+    }
+    fprintf(stderr, "revoked token refused after %.3f s\n", refused_after);
+    assert_true(refused_after >= 0 && refused_after <= 3.0);
+    /* and from then on */
+    r = REQ("GET", "/me", secret, NULL);
+    expect(&r, 401, NULL);
+    ts_resp_free(&r);
+    ts_server_stop(&S);
 }
 
 /* ---- authentication, throttling, rate limits ---------------------------------- */
@@ -1010,6 +1059,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(health_and_headers),
         cmocka_unit_test(ipv6_loopback),
+        cmocka_unit_test(revoked_token_refused_soon),
         cmocka_unit_test(unknown_routes_and_methods),
         cmocka_unit_test(malformed_json_says_where),
         cmocka_unit_test(unknown_and_forbidden_fields),
