@@ -490,6 +490,8 @@ gn_status gn__campaign_tell_known(gn_campaign *c, const gn_experiment_rec *exps,
     for (i = 0; i < n; i++)
         if (exps[i].status == GN_EXP_COMPLETED || exps[i].status == GN_EXP_FAILED)
             c->told[exps[i].number] = 1;
+    while ((size_t)c->told_through + 1 < c->told_cap && c->told[c->told_through + 1])
+        c->told_through++;
 out:
     gn_free(obs);
     gn_free(xs);

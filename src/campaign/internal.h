@@ -37,6 +37,9 @@ struct gn_campaign {
      * planner: told[number] != 0; n_told_cap entries. */
     unsigned char *told;
     size_t told_cap;
+    /* every experiment numbered 1..told_through is finished and told (a
+     * suggestion reads only the finished ones above: service.c) */
+    int64_t told_through;
     /* numbers handed out by gn_campaign_ask on this handle and not told */
     int64_t *handed;
     size_t n_handed, handed_cap;

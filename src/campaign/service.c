@@ -129,52 +129,49 @@ static int ttl_valid(double ttl) { return isfinite(ttl) && ttl > 0 && ttl <= 1e9
 static gn_status lease_plan(gn_campaign *c, size_t n, double now, gn_experiment_rec **fresh,
                             size_t *n_fresh)
 {
-    gn_experiment_rec *exps = NULL;
+    gn_lease_snapshot snap;
     double *pending = NULL;
-    size_t n_exps = 0, n_pending = 0, i, d = c->space.dim, expired = 0, want;
-    long busy = 0, allowed;
+    size_t n_pending = 0, i, d = c->space.dim, expired = 0, want;
+    long busy, allowed;
     gn_status st;
 
     *fresh = NULL;
     *n_fresh = 0;
-    st = gn_store_experiment_list(c->db->store, c->rec.id, NULL, &exps, &n_exps, &c->err);
+    /* not the whole campaign: counts, the open experiments, and the
+     * finished ones the planner may not have been told of yet */
+    st = gn_store_lease_snapshot(c->db->store, c->rec.id, c->told_through, &snap, &c->err);
+    if (st != GN_OK)
+        return st;
+    st = gn__campaign_tell_new(c, snap.finished, snap.n_finished, &c->err);
     if (st != GN_OK)
         goto out;
-    st = gn__campaign_tell_new(c, exps, n_exps, &c->err);
-    if (st != GN_OK)
-        goto out;
-    for (i = 0; i < n_exps; i++) {
-        if (exps[i].status != GN_EXP_ABANDONED)
-            busy++;
-        if (exps[i].status == GN_EXP_PROPOSED && exps[i].lease_deadline <= now)
+    busy = snap.counts.proposed + snap.counts.running + snap.counts.completed + snap.counts.failed;
+    for (i = 0; i < snap.n_open; i++)
+        if (snap.open[i].status == GN_EXP_PROPOSED && snap.open[i].lease_deadline <= now)
             expired++;
-    }
     allowed = c->rec.budget - busy;
     if (allowed <= 0 || expired >= n)
         goto out;
     want = n - expired;
     if ((size_t)allowed < want)
         want = (size_t)allowed;
-    pending = gn_calloc((n_exps ? n_exps : 1) * (d ? d : 1), sizeof *pending);
+    pending = gn_calloc((snap.n_open ? snap.n_open : 1) * (d ? d : 1), sizeof *pending);
     if (!pending) {
         st = gn_err_nomem(&c->err);
         goto out;
     }
-    for (i = 0; i < n_exps; i++) {
-        if (exps[i].status != GN_EXP_PROPOSED && exps[i].status != GN_EXP_RUNNING)
-            continue;
-        st = gn__campaign_point(c, &exps[i], pending + n_pending * d, &c->err);
+    for (i = 0; i < snap.n_open; i++) {
+        st = gn__campaign_point(c, &snap.open[i], pending + n_pending * d, &c->err);
         if (st != GN_OK)
             goto out;
         n_pending++;
     }
-    st = gn__campaign_plan(c, pending, n_pending, n_exps ? (long)exps[n_exps - 1].number : 0,
-                           want, fresh, &c->err);
+    st = gn__campaign_plan(c, pending, n_pending, (long)snap.max_number, want, fresh, &c->err);
     if (st == GN_OK)
         *n_fresh = want;
 out:
     gn_free(pending);
-    gn_experiment_rec_array_free(exps, n_exps);
+    gn_lease_snapshot_free(&snap);
     return st;
 }
 

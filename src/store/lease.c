@@ -131,6 +131,26 @@ gn_status gn_store_campaign_transition(gn_store *s, int64_t campaign_id,
     return s->ops->campaign_transition(s, campaign_id, from, n_from, to, err);
 }
 
+gn_status gn_store_lease_snapshot(gn_store *s, int64_t campaign_id, int64_t finished_after,
+                                  gn_lease_snapshot *out, gn_err *err)
+{
+    gn_err_clear(err);
+    GN__STORE_NEED(s && out, "gn_store_lease_snapshot");
+    memset(out, 0, sizeof *out);
+    GN__STORE_HAVE(lease_snapshot, "gn_store_lease_snapshot");
+    return s->ops->lease_snapshot(s, campaign_id, finished_after, out, err);
+}
+
+void gn_lease_snapshot_free(gn_lease_snapshot *snap)
+{
+    if (!snap)
+        return;
+    gn_experiment_rec_array_free(snap->open, snap->n_open);
+    gn_experiment_rec_array_free(snap->finished, snap->n_finished);
+    snap->open = snap->finished = NULL;
+    snap->n_open = snap->n_finished = 0;
+}
+
 gn_status gn_store_experiment_page(gn_store *s, int64_t campaign_id, const gn_exp_status *status,
                                    size_t offset, size_t limit, gn_experiment_rec **out,
                                    size_t *n, size_t *total, gn_err *err)

@@ -172,6 +172,8 @@ gn_status gn__sq_campaign_transition(gn_store *s, int64_t campaign_id, const cha
 gn_status gn__sq_experiment_page(gn_store *s, int64_t campaign_id, const gn_exp_status *status,
                                  size_t offset, size_t limit, gn_experiment_rec **out, size_t *n,
                                  size_t *total, gn_err *err);
+gn_status gn__sq_lease_snapshot(gn_store *s, int64_t campaign_id, int64_t finished_after,
+                                struct gn_lease_snapshot *out, gn_err *err);
 gn_status gn__sq_experiment_locate(gn_store *s, int64_t experiment_id, int64_t *campaign_id,
                                    char **campaign_name, int64_t *number, gn_err *err);
 
@@ -184,6 +186,7 @@ gn_status gn__sq_experiment_locate(gn_store *s, int64_t experiment_id, int64_t *
     .batch_begin = gn__sq_batch_begin, .batch_end = gn__sq_batch_end,                       \
     .wal_autocheckpoint = gn__sq_wal_autocheckpoint, .wal_checkpoint = gn__sq_wal_checkpoint, \
     .campaign_status_counts = gn__sq_campaign_status_counts,                                \
-    .experiment_page = gn__sq_experiment_page, .experiment_locate = gn__sq_experiment_locate,
+    .experiment_page = gn__sq_experiment_page, .experiment_locate = gn__sq_experiment_locate, \
+    .lease_snapshot = gn__sq_lease_snapshot,
 
 #endif

@@ -36,6 +36,8 @@ enum {
     L_MAX_NUMBER,
     L_INSERT,
     L_COMPLETE_IF_DONE,
+    L_OPEN,
+    L_FINISHED_AFTER,
     L__COUNT
 };
 
@@ -73,6 +75,10 @@ static const char *const lease_sql[L__COUNT] = {
                       "AND status = ?2 ORDER BY number LIMIT ?3 OFFSET ?4",
     [L_LOCATE] = "SELECT e.campaign_id, e.number, c.name FROM experiments e "
                  "JOIN campaigns c ON c.id = e.campaign_id WHERE e.id = ?1",
+    [L_OPEN] = "SELECT " GN__SQ_EXP_COLS " FROM experiments WHERE campaign_id = ?1 "
+               "AND status IN ('proposed', 'running') ORDER BY number",
+    [L_FINISHED_AFTER] = "SELECT " GN__SQ_EXP_COLS " FROM experiments WHERE campaign_id = ?1 "
+                         "AND status IN ('completed', 'failed') AND number > ?2 ORDER BY number",
     [L_IS_OBJECT] = "SELECT CASE WHEN json_valid(?1) THEN json_type(?1) = 'object' ELSE 0 END",
     [L_MAX_NUMBER] = "SELECT coalesce(max(number), 0) FROM experiments WHERE campaign_id = ?1",
     [L_INSERT] = "INSERT INTO experiments (campaign_id, number, status, params, prediction, "
@@ -531,6 +537,81 @@ out:
         arr = NULL;
     }
     gn_experiment_rec_array_free(arr, count);
+    return status;
+}
+
+/* Appends the rows of a bound statement to *arr (count *n, room *cap). */
+static gn_status collect_rows(sq *q, sqlite3_stmt *st, int rc, gn_experiment_rec **arr, size_t *n,
+                              size_t *cap, gn_err *err)
+{
+    gn_status status = GN_OK;
+    while (status == GN_OK && rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        rc = SQLITE_OK;
+        if (*n == *cap) {
+            size_t ncap = *cap ? *cap * 2 : 16;
+            gn_experiment_rec *p = gn_reallocarray(*arr, ncap, sizeof **arr);
+            if (!p) {
+                status = gn_err_nomem(err);
+                break;
+            }
+            *arr = p;
+            *cap = ncap;
+        }
+        status = gn__sq_row_experiment(q, st, &(*arr)[*n], err);
+        if (status == GN_OK)
+            (*n)++;
+    }
+    if (status == GN_OK && rc != SQLITE_DONE)
+        status = gn__sq_db_error(q, rc, "listing experiments", err);
+    gn__sq_stmt_done(st);
+    return status;
+}
+
+gn_status gn__sq_lease_snapshot(gn_store *s, int64_t campaign_id, int64_t finished_after,
+                                struct gn_lease_snapshot *out, gn_err *err)
+{
+    sq *q = Q(s);
+    sqlite3_stmt *st;
+    gn_lease_snapshot snap;
+    size_t cap_open = 0, cap_fin = 0;
+    int rc = SQLITE_OK, row;
+    gn_status status;
+
+    memset(&snap, 0, sizeof snap);
+    status = gn__sq_begin_read(q, err);
+    if (status != GN_OK)
+        return status;
+    status = gn__sq_campaign_status_counts(s, campaign_id, &snap.counts, err);
+    if (status == GN_OK)
+        status = stmt(q, L_MAX_NUMBER, &st, err);
+    if (status == GN_OK) {
+        gn__sq_b_int(st, 1, campaign_id, &rc);
+        status = gn__sq_step_row(q, st, rc, &row, "numbering experiments", err);
+        if (status == GN_OK && row) {
+            snap.max_number = sqlite3_column_int64(st, 0);
+            gn__sq_stmt_done(st);
+        }
+    }
+    if (status == GN_OK)
+        status = stmt(q, L_OPEN, &st, err);
+    if (status == GN_OK) {
+        rc = SQLITE_OK;
+        gn__sq_b_int(st, 1, campaign_id, &rc);
+        status = collect_rows(q, st, rc, &snap.open, &snap.n_open, &cap_open, err);
+    }
+    if (status == GN_OK)
+        status = stmt(q, L_FINISHED_AFTER, &st, err);
+    if (status == GN_OK) {
+        rc = SQLITE_OK;
+        gn__sq_b_int(st, 1, campaign_id, &rc);
+        gn__sq_b_int(st, 2, finished_after, &rc);
+        status = collect_rows(q, st, rc, &snap.finished, &snap.n_finished, &cap_fin, err);
+    }
+    status = gn__sq_end(q, status, err);
+    if (status == GN_OK)
+        *out = snap;
+    else
+        gn_lease_snapshot_free(&snap);
     return status;
 }
 

@@ -19,6 +19,8 @@
 #include "store/store.h"
 #include "store/store_serve.h"
 
+struct gn_lease_snapshot; /* store_lease.h */
+
 typedef struct gn_store_ops {
     const char *name; /* "sqlite" */
     /* Releases the back-end state (s->be); s itself is freed by store.c. */
@@ -122,6 +124,8 @@ typedef struct gn_store_ops {
                                         gn_campaign_counts *out, gn_err *err);
     gn_status (*campaign_transition)(gn_store *s, int64_t campaign_id, const char *const *from,
                                      size_t n_from, const char *to, gn_err *err);
+    gn_status (*lease_snapshot)(gn_store *s, int64_t campaign_id, int64_t finished_after,
+                                struct gn_lease_snapshot *out, gn_err *err);
     gn_status (*experiment_page)(gn_store *s, int64_t campaign_id, const gn_exp_status *status,
                                  size_t offset, size_t limit, gn_experiment_rec **out,
                                  size_t *n, size_t *total, gn_err *err);

@@ -98,6 +98,25 @@ gn_status gn_store_experiment_page(gn_store *s, int64_t campaign_id, const gn_ex
                                    size_t offset, size_t limit, gn_experiment_rec **out,
                                    size_t *n, size_t *total, gn_err *err);
 
+/* What a suggestion is planned from, in one read snapshot and without
+ * reading the whole campaign: its counts by status, its highest
+ * experiment number, the experiments that wait or run (proposed, running:
+ * `open`) and the finished ones (completed, failed) numbered above
+ * `finished_after` (the planner was told every finished one up to there),
+ * each list in number order. Free with gn_lease_snapshot_free. */
+typedef struct gn_lease_snapshot {
+    gn_campaign_counts counts;
+    int64_t max_number;
+    gn_experiment_rec *open;
+    size_t n_open;
+    gn_experiment_rec *finished;
+    size_t n_finished;
+} gn_lease_snapshot;
+
+gn_status gn_store_lease_snapshot(gn_store *s, int64_t campaign_id, int64_t finished_after,
+                                  gn_lease_snapshot *out, gn_err *err);
+void gn_lease_snapshot_free(gn_lease_snapshot *snap);
+
 /* The campaign (id and name: *campaign_name new, gn_free; may be NULL to
  * skip) and number of the experiment with store-wide id `experiment_id`.
  * GN_ERR_NOT_FOUND when there is none. */

@@ -963,6 +963,44 @@ static void planner_sees_tells(void **state)
     teardown(db, c);
 }
 
+/* A suggestion reads only what it needs (gn_store_lease_snapshot): the
+ * open experiments and the finished ones above the highest number up to
+ * which everything was told. An experiment that finishes late, below
+ * numbers already told (here through another handle, as another server
+ * process would), is still told to the planner. */
+static void suggest_reads_only_what_is_new(void **state)
+{
+    gn_db *db, *db2;
+    gn_campaign *c, *c2;
+    gn_experiment_rec *a, *b;
+    int64_t k;
+
+    (void)state;
+    setup("watermark", "random", 20, &db, &c);
+    a = lease(c, 6, 1, "alice", 60, 6);
+    assert_int_equal(gn_db_open(gn_db_path(db), &db2), GN_OK);
+    assert_int_equal(gn_campaign_open(db2, c->rec.name, &c2), GN_OK);
+    for (k = 2; k <= 6; k++)
+        assert_int_equal(tell_y(c2, k, (double)k, NULL, NULL, NULL, NULL, NULL), GN_OK);
+    b = lease(c, 1, 1, "alice", 60, 1);
+    gn_experiment_rec_array_free(b, 1);
+    for (k = 2; k <= 6; k++)
+        assert_true((size_t)k < c->told_cap && c->told[k]);
+    assert_true(c->told_cap <= 1 || !c->told[1]);
+    assert_int_equal(c->told_through, 0); /* 1 is still out */
+
+    assert_int_equal(tell_y(c2, 1, 1.0, NULL, NULL, NULL, NULL, NULL), GN_OK);
+    b = lease(c, 1, 1, "alice", 60, 1);
+    gn_experiment_rec_array_free(b, 1);
+    assert_true(c->told[1]);
+    assert_int_equal(c->told_through, 6);
+
+    gn_experiment_rec_array_free(a, 6);
+    gn_campaign_close(c2);
+    gn_db_close(db2);
+    teardown(db, c);
+}
+
 /* ---- write-hook atomicity ------------------------------------------------------------ */
 
 static int prev_calls;
@@ -1076,6 +1114,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(create_owned_and_json),
         cmocka_unit_test(ask_sets_no_lease),
         cmocka_unit_test(planner_sees_tells),
+        cmocka_unit_test(suggest_reads_only_what_is_new),
         cmocka_unit_test(key_insert_failure_rolls_back),
     };
     if (argc > 1)
