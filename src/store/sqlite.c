@@ -2341,6 +2341,17 @@ gn_status gn__sq_row_experiment(sq *q, sqlite3_stmt *st, gn_experiment_rec *out,
     return row_experiment(q, st, out, err);
 }
 
+gn_status gn__sq_collect_experiments(sq *q, sqlite3_stmt *st, int bind_rc, gn_experiment_rec **out,
+                                     size_t *n, gn_err *err)
+{
+    void *arr = NULL;
+    gn_status status = collect(q, st, bind_rc, sizeof(gn_experiment_rec), row_experiment,
+                               experiments_free, &arr, n, "listing experiments", err);
+    if (status == GN_OK)
+        *out = arr;
+    return status;
+}
+
 gn_status gn__sq_begin_write(sq *q, gn_err *err) { return tx_begin_write(q, err); }
 gn_status gn__sq_begin_read(sq *q, gn_err *err) { return tx_begin_read(q, err); }
 gn_status gn__sq_end(sq *q, gn_status status, gn_err *err) { return tx_end(q, status, err); }

@@ -65,6 +65,11 @@ int gn__sq_col_text(sqlite3_stmt *st, int i, char **out);
     "id, campaign_id, number, status, params, prediction, outcome, origin, "  \
     "attempts, created, updated, reason, lease_token, lease_user, lease_deadline, partial"
 gn_status gn__sq_row_experiment(sq *q, sqlite3_stmt *st, gn_experiment_rec *out, gn_err *err);
+/* Steps a bound statement of GN__SQ_EXP_COLS rows to the end (resetting
+ * it): *out (n rows, gn_experiment_rec_array_free) or an error and
+ * nothing. bind_rc: the binds' result (not SQLITE_OK: fails at once). */
+gn_status gn__sq_collect_experiments(sq *q, sqlite3_stmt *st, int bind_rc, gn_experiment_rec **out,
+                                     size_t *n, gn_err *err);
 /* Transactions: BEGIN IMMEDIATE / BEGIN, busy waits included; gn__sq_end
  * runs the write hook (write transactions), then commits on GN_OK or rolls
  * back otherwise, and returns the final status. */

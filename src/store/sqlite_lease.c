@@ -478,8 +478,8 @@ gn_status gn__sq_experiment_page(gn_store *s, int64_t campaign_id, const gn_exp_
 {
     sq *q = Q(s);
     sqlite3_stmt *st;
-    gn_experiment_rec *arr = NULL, *p;
-    size_t count = 0, cap = 0;
+    gn_experiment_rec *arr = NULL;
+    size_t count = 0;
     int64_t tot = 0;
     int rc = SQLITE_OK, row;
     gn_status status;
@@ -509,25 +509,7 @@ gn_status gn__sq_experiment_page(gn_store *s, int64_t campaign_id, const gn_exp_
         gn__sq_b_text(st, 2, gn_exp_status_name(*status_f), &rc);
     gn__sq_b_int(st, 3, limit ? (int64_t)limit : -1, &rc);
     gn__sq_b_int(st, 4, (int64_t)offset, &rc);
-    while (status == GN_OK && rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        rc = SQLITE_OK;
-        if (count == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            p = gn_reallocarray(arr, ncap, sizeof *arr);
-            if (!p) {
-                status = gn_err_nomem(err);
-                break;
-            }
-            arr = p;
-            cap = ncap;
-        }
-        status = gn__sq_row_experiment(q, st, &arr[count], err);
-        if (status == GN_OK)
-            count++;
-    }
-    if (status == GN_OK && rc != SQLITE_DONE)
-        status = gn__sq_db_error(q, rc, "listing experiments", err);
-    gn__sq_stmt_done(st);
+    status = gn__sq_collect_experiments(q, st, rc, &arr, &count, err);
 out:
     status = gn__sq_end(q, status, err);
     if (status == GN_OK) {
@@ -540,40 +522,12 @@ out:
     return status;
 }
 
-/* Appends the rows of a bound statement to *arr (count *n, room *cap). */
-static gn_status collect_rows(sq *q, sqlite3_stmt *st, int rc, gn_experiment_rec **arr, size_t *n,
-                              size_t *cap, gn_err *err)
-{
-    gn_status status = GN_OK;
-    while (status == GN_OK && rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        rc = SQLITE_OK;
-        if (*n == *cap) {
-            size_t ncap = *cap ? *cap * 2 : 16;
-            gn_experiment_rec *p = gn_reallocarray(*arr, ncap, sizeof **arr);
-            if (!p) {
-                status = gn_err_nomem(err);
-                break;
-            }
-            *arr = p;
-            *cap = ncap;
-        }
-        status = gn__sq_row_experiment(q, st, &(*arr)[*n], err);
-        if (status == GN_OK)
-            (*n)++;
-    }
-    if (status == GN_OK && rc != SQLITE_DONE)
-        status = gn__sq_db_error(q, rc, "listing experiments", err);
-    gn__sq_stmt_done(st);
-    return status;
-}
-
 gn_status gn__sq_lease_snapshot(gn_store *s, int64_t campaign_id, int64_t finished_after,
                                 struct gn_lease_snapshot *out, gn_err *err)
 {
     sq *q = Q(s);
     sqlite3_stmt *st;
     gn_lease_snapshot snap;
-    size_t cap_open = 0, cap_fin = 0;
     int rc = SQLITE_OK, row;
     gn_status status;
 
@@ -597,7 +551,7 @@ gn_status gn__sq_lease_snapshot(gn_store *s, int64_t campaign_id, int64_t finish
     if (status == GN_OK) {
         rc = SQLITE_OK;
         gn__sq_b_int(st, 1, campaign_id, &rc);
-        status = collect_rows(q, st, rc, &snap.open, &snap.n_open, &cap_open, err);
+        status = gn__sq_collect_experiments(q, st, rc, &snap.open, &snap.n_open, err);
     }
     if (status == GN_OK)
         status = stmt(q, L_FINISHED_AFTER, &st, err);
@@ -605,7 +559,7 @@ gn_status gn__sq_lease_snapshot(gn_store *s, int64_t campaign_id, int64_t finish
         rc = SQLITE_OK;
         gn__sq_b_int(st, 1, campaign_id, &rc);
         gn__sq_b_int(st, 2, finished_after, &rc);
-        status = collect_rows(q, st, rc, &snap.finished, &snap.n_finished, &cap_fin, err);
+        status = gn__sq_collect_experiments(q, st, rc, &snap.finished, &snap.n_finished, err);
     }
     status = gn__sq_end(q, status, err);
     if (status == GN_OK)
