@@ -94,6 +94,15 @@ GN_API gn_status gn_db_token_revoke(gn_db *db, int64_t id);
  * changed, removed or reordered, and gn_db_errmsg saying which and how.
  * *checked: the records verified intact before it. Either may be NULL. */
 GN_API gn_status gn_db_audit_verify(gn_db *db, int64_t *bad_seq, int64_t *checked);
+/* gn_db_audit_verify against an anchor noted earlier outside the database
+ * (anchor_seq 0: none): the seq of a record and its 64-character hash. A
+ * log rewritten from that record or before, even with every hash
+ * recomputed, fails (GN_ERR_DATA, *bad_seq = anchor_seq). When intact,
+ * *head_seq and head_hash (65 bytes) are the newest record's: the anchor
+ * to note now (either may be NULL). */
+GN_API gn_status gn_db_audit_verify_anchored(gn_db *db, int64_t anchor_seq, const char *anchor_hash,
+                                             int64_t *bad_seq, int64_t *checked, int64_t *head_seq,
+                                             char *head_hash);
 /* The newest `limit` (1..100000) audit records, newest first, as a JSON
  * array [{"seq", "time", "user", "token_id", "action", "object",
  * "result", "detail", "remote", "hash"}]; user and action (exact match)

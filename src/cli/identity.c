@@ -2,6 +2,7 @@
  * cli/identity.c - `genesis user`, `genesis project`, `genesis token` and
  * `genesis audit`: who may use `genesis serve`, and the audit log.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -68,8 +69,13 @@ static const char help_audit[] =
     "The audit log: every change, failed login and read of controlled or\n"
     "restricted data, in a hash chain.\n"
     "\n"
-    "  audit verify [--json]   check the chain; names the first record that was\n"
-    "                          changed, removed or reordered (exit 1)\n"
+    "  audit verify [--anchor SEQ:HASH] [--json]\n"
+    "                          check the chain; names the first record that was\n"
+    "                          changed, removed or reordered (exit 1). Prints the\n"
+    "                          newest record's SEQ:HASH: note it somewhere the\n"
+    "                          database's writers cannot reach; --anchor SEQ:HASH\n"
+    "                          later also fails when the log was rewritten from\n"
+    "                          that record or before, every hash recomputed\n"
     "  audit list [--limit N] [--user U] [--action A] [--json]\n"
     "                          the newest N records (default 50), newest first\n"
     "\n"
@@ -82,11 +88,13 @@ typedef struct opts {
     int json, admin, remove;
     const char *description, *role, *clearance, *name, *expires, *user, *action;
     long limit;
+    const char *anchor;
 } opts;
 
 enum {
     O_DB = 'd', O_JSON = 'j', O_ADMIN = 'a', O_REMOVE = 'R', O_DESC = 'D', O_ROLE = 'r',
-    O_CLEAR = 'c', O_NAME = 'n', O_EXPIRES = 'e', O_USER = 'u', O_ACTION = 'A', O_LIMIT = 'l'
+    O_CLEAR = 'c', O_NAME = 'n', O_EXPIRES = 'e', O_USER = 'u', O_ACTION = 'A', O_LIMIT = 'l',
+    O_ANCHOR = 'H'
 };
 
 /* Parses argv (argv[0] is the leaf command word) allowing the options in
@@ -104,6 +112,7 @@ static int parse(const char *cmd, const char *help, const char *allowed, int arg
         {"name", required_argument, NULL, O_NAME},      {"expires", required_argument, NULL, O_EXPIRES},
         {"user", required_argument, NULL, O_USER},      {"action", required_argument, NULL, O_ACTION},
         {"limit", required_argument, NULL, O_LIMIT},    {"help", no_argument, NULL, 'h'},
+        {"anchor", required_argument, NULL, O_ANCHOR},
         {NULL, 0, NULL, 0}};
     int opt, i, n;
     char *end;
@@ -135,6 +144,7 @@ static int parse(const char *cmd, const char *help, const char *allowed, int arg
         case O_EXPIRES: o->expires = optarg; break;
         case O_USER: o->user = optarg; break;
         case O_ACTION: o->action = optarg; break;
+        case O_ANCHOR: o->anchor = optarg; break;
         case O_LIMIT:
             errno = 0;
             o->limit = strtol(optarg, &end, 10);
@@ -517,6 +527,28 @@ int gn_cmd_token(int argc, char **argv)
 
 /* ---- genesis audit ------------------------------------------------------ */
 
+/* "SEQ:HASH" -> seq >= 1 and 64 lowercase hex digits; 0 when well formed. */
+static int parse_anchor(const char *text, int64_t *seq, char hash[65])
+{
+    char *end;
+    long long v;
+    size_t i;
+
+    errno = 0;
+    v = strtoll(text, &end, 10);
+    if (errno || end == text || *end != ':' || v < 1 || strlen(end + 1) != 64)
+        return -1;
+    for (i = 0; i < 64; i++) {
+        char ch = (char)tolower((unsigned char)end[1 + i]);
+        if (!isxdigit((unsigned char)ch))
+            return -1;
+        hash[i] = ch;
+    }
+    hash[64] = '\0';
+    *seq = (int64_t)v;
+    return 0;
+}
+
 static void audit_table(json_t *arr)
 {
     json_t *a;
@@ -553,28 +585,43 @@ int gn_cmd_audit(int argc, char **argv)
         return GN_EXIT_USAGE;
     }
     if (!strcmp(sub, "verify")) {
-        int64_t bad = 0, checked = 0;
-        if ((rc = parse("audit verify", help_audit, "dj", argc - 1, argv + 1, 0, 0, &o, pos)) >=
+        int64_t bad = 0, checked = 0, head_seq = 0, anchor_seq = 0;
+        char head_hash[65] = "", anchor_hash[65] = "";
+        if ((rc = parse("audit verify", help_audit, "djH", argc - 1, argv + 1, 0, 0, &o, pos)) >=
             0)
             return rc;
+        if (o.anchor && parse_anchor(o.anchor, &anchor_seq, anchor_hash)) {
+            gn_cli_error("audit verify",
+                         "--anchor expects SEQ:HASH (a record number, a colon and its 64 hex "
+                         "digits, as `genesis audit verify` prints them), got '%s'",
+                         o.anchor);
+            return GN_EXIT_USAGE;
+        }
         if ((rc = open_db("audit verify", &o, &db)))
             return rc;
-        st = gn_db_audit_verify(db, &bad, &checked);
+        st = gn_db_audit_verify_anchored(db, anchor_seq, anchor_seq ? anchor_hash : NULL, &bad,
+                                         &checked, &head_seq, head_hash);
         if (st != GN_OK && st != GN_ERR_DATA) {
             rc = fail("audit verify", db, st);
         } else {
             if (o.json) {
-                json_t *j = json_pack("{s:b, s:I, s:o, s:s?}", "intact", st == GN_OK, "checked",
-                                      (json_int_t)checked,
-                                      "bad_seq", bad ? json_integer(bad) : json_null(),
-                                      "message", st == GN_OK ? NULL : gn_db_errmsg(db));
+                char head[96];
+                snprintf(head, sizeof head, "%lld:%s", (long long)head_seq, head_hash);
+                json_t *j = json_pack("{s:b, s:I, s:o, s:s?, s:s?}", "intact", st == GN_OK,
+                                      "checked", (json_int_t)checked, "bad_seq",
+                                      bad ? json_integer(bad) : json_null(), "message",
+                                      st == GN_OK ? NULL : gn_db_errmsg(db), "head",
+                                      st == GN_OK && head_seq ? head : NULL);
                 char *s = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
                 if (s)
                     printf("%s\n", s);
                 free(s);
                 json_decref(j);
             } else if (st == GN_OK) {
-                printf("audit log intact: %lld records verified\n", (long long)checked);
+                printf("audit log intact: %lld records verified%s\n", (long long)checked,
+                       anchor_seq ? ", anchor matches" : "");
+                if (head_seq)
+                    printf("head: %lld:%s\n", (long long)head_seq, head_hash);
             } else {
                 printf("audit log TAMPERED: first bad record %lld (%lld verified before it)\n",
                        (long long)bad, (long long)checked);

@@ -145,6 +145,8 @@ typedef struct verify_state {
     int64_t bad;       /* first bad seq, 0 while none */
     char prev[65];     /* hash of the last intact record ("" before the first) */
     char why[512];
+    int64_t anchor_seq; /* 0: no anchor */
+    const char *anchor_hash;
 } verify_state;
 
 static gn_status verify_one(void *ctx, const gn_audit_rec *rec, gn_err *err)
@@ -175,6 +177,14 @@ static gn_status verify_one(void *ctx, const gn_audit_rec *rec, gn_err *err)
                  (long long)rec->seq, (long long)(rec->seq - 1));
         return GN_ERR_DATA;
     }
+    if (rec->seq == v->anchor_seq && sodium_memcmp(rec->hash, v->anchor_hash, 64) != 0) {
+        v->bad = rec->seq;
+        snprintf(v->why, sizeof v->why,
+                 "record %lld does not have the anchored hash: the log was rewritten from record "
+                 "%lld or before (its chain is consistent, so every hash was recomputed)",
+                 (long long)rec->seq, (long long)rec->seq);
+        return GN_ERR_DATA;
+    }
     memcpy(v->prev, rec->hash, sizeof v->prev);
     v->expect++;
     v->checked++;
@@ -182,6 +192,13 @@ static gn_status verify_one(void *ctx, const gn_audit_rec *rec, gn_err *err)
 }
 
 gn_status gn_audit_verify(gn_store *s, int64_t *bad_seq, int64_t *checked, gn_err *err)
+{
+    return gn_audit_verify_anchored(s, 0, NULL, bad_seq, checked, NULL, NULL, err);
+}
+
+gn_status gn_audit_verify_anchored(gn_store *s, int64_t anchor_seq, const char *anchor_hash,
+                                   int64_t *bad_seq, int64_t *checked, int64_t *head_seq_out,
+                                   char *head_hash_out, gn_err *err)
 {
     verify_state v;
     int64_t head_seq = 0, last;
@@ -192,10 +209,19 @@ gn_status gn_audit_verify(gn_store *s, int64_t *bad_seq, int64_t *checked, gn_er
         *bad_seq = 0;
     if (checked)
         *checked = 0;
+    if (head_seq_out)
+        *head_seq_out = 0;
+    if (head_hash_out)
+        head_hash_out[0] = '\0';
     if (!s)
         return gn_err_set(err, GN_ERR_INVALID, "gn_audit_verify: no store");
+    if (anchor_seq < 0 || (anchor_seq > 0 && (!anchor_hash || strlen(anchor_hash) != 64)))
+        return gn_err_set(err, GN_ERR_INVALID,
+                          "an audit anchor is a record number and its 64-character hash");
     memset(&v, 0, sizeof v);
     v.expect = 1;
+    v.anchor_seq = anchor_seq;
+    v.anchor_hash = anchor_hash;
     st = gn_store_audit_scan(s, &head_seq, head_hex, verify_one, &v, err);
     if (st != GN_OK && !v.bad)
         return st;
@@ -220,6 +246,18 @@ gn_status gn_audit_verify(gn_store *s, int64_t *bad_seq, int64_t *checked, gn_er
                      "record %lld was changed: its hash does not match the audit head",
                      (long long)last);
         }
+    }
+    if (!v.bad && anchor_seq > last) {
+        v.bad = anchor_seq;
+        snprintf(v.why, sizeof v.why,
+                 "the anchored record %lld is not there: the log ends at record %lld",
+                 (long long)anchor_seq, (long long)last);
+    }
+    if (!v.bad) {
+        if (head_seq_out)
+            *head_seq_out = last;
+        if (head_hash_out)
+            memcpy(head_hash_out, v.prev, sizeof v.prev);
     }
     /* records verified before the bad one (a bad head can sit below them) */
     if (checked)

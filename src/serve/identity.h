@@ -169,6 +169,17 @@ void gn_audit_defer_end(gn_store *s);
  * *checked the number of records verified before it. */
 gn_status gn_audit_verify(gn_store *s, int64_t *bad_seq, int64_t *checked, gn_err *err);
 
+/* gn_audit_verify, plus an anchor: the seq and hash of a record as noted
+ * earlier outside the database (anchor_seq 0: none). A chain rewritten
+ * from record anchor_seq or before, even consistently (every hash
+ * recomputed by someone with write access to the database), no longer
+ * has that hash there: GN_ERR_DATA with *bad_seq = anchor_seq. head_seq
+ * and head_hash (65 bytes; either may be NULL) receive the newest intact
+ * record's seq and hash, the anchor to note now. */
+gn_status gn_audit_verify_anchored(gn_store *s, int64_t anchor_seq, const char *anchor_hash,
+                                   int64_t *bad_seq, int64_t *checked, int64_t *head_seq,
+                                   char *head_hash, gn_err *err);
+
 /* ---- internal (the serve files and tests) ------------------------------------ */
 
 struct gn_audit_rec;

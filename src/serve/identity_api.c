@@ -353,6 +353,17 @@ gn_status gn_db_audit_verify(gn_db *db, int64_t *bad_seq, int64_t *checked)
     return gn_audit_verify(db->store, bad_seq, checked, &db->err);
 }
 
+gn_status gn_db_audit_verify_anchored(gn_db *db, int64_t anchor_seq, const char *anchor_hash,
+                                      int64_t *bad_seq, int64_t *checked, int64_t *head_seq,
+                                      char *head_hash)
+{
+    gn_status st = db_ready(db);
+    if (st != GN_OK)
+        return st;
+    return gn_audit_verify_anchored(db->store, anchor_seq, anchor_hash, bad_seq, checked, head_seq,
+                                    head_hash, &db->err);
+}
+
 gn_status gn_db_audit_json(gn_db *db, const char *user, const char *action, size_t limit,
                            char **json)
 {

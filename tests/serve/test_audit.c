@@ -312,6 +312,66 @@ static void tamper_head(void **state)
     gn_store_close(s);
 }
 
+/* An intruder with write access to the database can rewrite the whole
+ * log consistently (delete it, write a new chain): the chain alone then
+ * verifies. An anchor noted outside the database (a record's seq and
+ * hash, printed by `genesis audit verify`) catches it. */
+static void anchor_catches_rewrite(void **state)
+{
+    char path[1024], head[65], head2[65], wrong[65];
+    gn_store *s = id_store(path, sizeof path, "audit_anchor");
+    int64_t bad = -1, checked = -1, head_seq = 0, head_seq2 = 0;
+    gn_err err;
+    (void)state;
+
+    fill_log(s, 12);
+    assert_ok(gn_audit_verify_anchored(s, 0, NULL, &bad, &checked, &head_seq, head, &err));
+    assert_int_equal(head_seq, 12);
+    assert_int_equal(strlen(head), 64);
+    /* the anchor holds while the log only grows */
+    fill_log(s, 3);
+    assert_ok(gn_audit_verify_anchored(s, 12, head, &bad, &checked, &head_seq2, head2, &err));
+    assert_int_equal(head_seq2, 15);
+    assert_int_equal(checked, 15);
+    /* a wrong anchor hash is a rewrite at that record */
+    memcpy(wrong, head, sizeof wrong);
+    wrong[0] = wrong[0] == '0' ? '1' : '0';
+    assert_status(gn_audit_verify_anchored(s, 12, wrong, &bad, &checked, NULL, NULL, &err),
+                  GN_ERR_DATA);
+    assert_int_equal(bad, 12);
+
+    /* the rewrite: everything deleted, 15 other records appended */
+    raw_exec(path, "DELETE FROM audit; DELETE FROM audit_head;");
+    {
+        gn_audit_event ev;
+        int i;
+        for (i = 0; i < 15; i++) {
+            memset(&ev, 0, sizeof ev);
+            ev.user = "mallory";
+            ev.action = "campaign.read";
+            ev.object = "campaign/flow";
+            ev.result = "ok";
+            assert_ok(gn_audit_append(s, &ev, &err));
+        }
+    }
+    expect_bad(s, 0, "a consistent rewrite passes the chain check alone");
+    assert_status(gn_audit_verify_anchored(s, 12, head, &bad, &checked, NULL, NULL, &err),
+                  GN_ERR_DATA);
+    assert_int_equal(bad, 12);
+    assert_non_null(strstr(err.msg, "rewritten"));
+    /* a shorter rewrite: the anchored record is not there */
+    raw_exec(path, "DELETE FROM audit WHERE seq > 5; UPDATE audit_head SET seq = 5, "
+                   "hash = (SELECT hash FROM audit WHERE seq = 5);");
+    assert_status(gn_audit_verify_anchored(s, 12, head, &bad, &checked, NULL, NULL, &err),
+                  GN_ERR_DATA);
+    assert_int_equal(bad, 12);
+    assert_non_null(strstr(err.msg, "not there"));
+    /* a malformed anchor is refused before anything is read */
+    assert_status(gn_audit_verify_anchored(s, 3, "abc", &bad, &checked, NULL, NULL, &err),
+                  GN_ERR_INVALID);
+    gn_store_close(s);
+}
+
 /* ---- deferred records: the change and its record together ------------- */
 
 static void defer_commits_with_change(void **state)
@@ -485,6 +545,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(tamper_reorder_random),
     cmocka_unit_test(tamper_delete_newest),
     cmocka_unit_test(tamper_head),
+    cmocka_unit_test(anchor_catches_rewrite),
     cmocka_unit_test(defer_commits_with_change),
     cmocka_unit_test(defer_failure_rolls_back),
     cmocka_unit_test(concurrent_appenders),

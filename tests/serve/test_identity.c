@@ -751,9 +751,20 @@ static void cli_round_trip(void **state)
     assert_int_equal(G("project member chem bob --remove --db '%s'", path), 0);
     assert_int_equal(G("project member chem bob --remove --db '%s'", path), 4);
 
-    /* every change above is in the audit log, which verifies */
+    /* every change above is in the audit log, which verifies; it prints
+     * the head to note, which then verifies as an anchor */
     assert_int_equal(G("audit verify --db '%s'", path), 0);
     assert_non_null(strstr(out, "intact"));
+    {
+        char anchor[128] = "";
+        const char *h = strstr(out, "head: ");
+        assert_non_null(h);
+        assert_int_equal(sscanf(h + 6, "%127s", anchor), 1);
+        assert_int_equal(G("audit verify --anchor %s --db '%s'", anchor, path), 0);
+        assert_non_null(strstr(out, "anchor matches"));
+        assert_int_equal(G("audit verify --anchor 1:xyz --db '%s'", path), 2);
+        assert_non_null(strstr(errs, "SEQ:HASH"));
+    }
     assert_int_equal(G("audit list --json --db '%s'", path), 0);
     assert_non_null(strstr(out, "\"user.add\""));
     assert_non_null(strstr(out, "\"token.create\""));
