@@ -3,7 +3,7 @@
  * with a no-op runner and the sobol planner (bench/README.md, section 3).
  *
  *   bench_dispatch --case NAME --runner library|process
- *                  --executor local|mpi|slurm-jobs|slurm-array|slurm-pilot
+ *                  --executor local|mpi|slurm-jobs|slurm-array|slurm-pilot|slurm-pilot-steps
  *                  --n N [--warmup W] [--parallel P] [--slots-per-rank K] [--poll S]
  *                  --library PATH --program PATH --dir DIR --out FILE
  *   bench_dispatch --spawn-floor --program PATH --n N --parallel P --case NAME --out FILE
@@ -21,9 +21,12 @@
  * --executor slurm-<mode> writes `executor: {kind: slurm, mode: <mode>,
  * poll: S}` (S from --poll, default 0.2 s) with budget.parallel P: jobs and
  * array submit from here (SLURM_CONF must name the cluster); pilot runs its
- * experiments as srun steps, so this process must itself run inside an
+ * experiments in job steps, so this process must itself run inside an
  * allocation (bench/dispatch submits it with sbatch), and the line then also
- * records the allocation's job id and task count.
+ * records the allocation's job id and task count. slurm-pilot is `launch:
+ * workers` (P long-lived `genesis pilot-worker` steps; $GENESIS_BIN must
+ * name the genesis program, since this one is not), slurm-pilot-steps is
+ * `launch: steps` (one srun step per experiment).
  *
  * --spawn-floor measures what the machine itself allows: N starts of the
  * process runner with posix_spawn and waitpid, from P threads, nothing else
@@ -72,7 +75,7 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: bench_dispatch --case NAME --runner library|process\n"
-            "         --executor local|mpi|slurm-jobs|slurm-array|slurm-pilot --n N\n"
+            "         --executor local|mpi|slurm-jobs|slurm-array|slurm-pilot|slurm-pilot-steps --n N\n"
             "         [--warmup W] [--parallel P] [--slots-per-rank K] [--poll S] --library PATH\n"
             "         --program PATH --dir DIR --out FILE\n"
             "       bench_dispatch --spawn-floor --program PATH --n N --parallel P --case NAME --out FILE\n");
@@ -241,8 +244,19 @@ static char *spec_text(const opts *o, const char *name, long budget)
         snprintf(executor, sizeof executor, "executor: {kind: mpi, slots_per_rank: %ld}",
                  o->slots_per_rank);
         parallel[0] = '\0';
+    } else if (strcmp(o->executor, "slurm-pilot-steps") == 0) {
+        /* pilot mode, one srun step per experiment */
+        snprintf(executor, sizeof executor,
+                 "executor: {kind: slurm, mode: pilot, launch: steps, poll: %g}", o->poll);
+        snprintf(parallel, sizeof parallel, ", parallel: %ld", o->parallel);
+    } else if (strcmp(o->executor, "slurm-pilot") == 0) {
+        /* pilot mode, long-lived worker steps (the genesis program named by
+         * $GENESIS_BIN: this program is not genesis) */
+        snprintf(executor, sizeof executor,
+                 "executor: {kind: slurm, mode: pilot, launch: workers, poll: %g}", o->poll);
+        snprintf(parallel, sizeof parallel, ", parallel: %ld", o->parallel);
     } else if (strncmp(o->executor, "slurm-", 6) == 0) {
-        /* slurm-jobs, slurm-array, slurm-pilot: mode is what follows */
+        /* slurm-jobs, slurm-array: mode is what follows */
         snprintf(executor, sizeof executor, "executor: {kind: slurm, mode: %s, poll: %g}",
                  o->executor + 6, o->poll);
         snprintf(parallel, sizeof parallel, ", parallel: %ld", o->parallel);

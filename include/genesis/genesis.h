@@ -7,6 +7,7 @@
  * analyse.h   what a campaign taught: analysis and reports
  * dataset.h   datasets: import, list, show, export, archive
  * mpi.h       running a campaign across the ranks of an MPI job
+ * slurm.h     the worker of Slurm pilot mode (`genesis pilot-worker`)
  * serve.h     the HTTP service (`genesis serve`)
  * identity.h  users, projects, roles, API tokens, the audit log
  */
@@ -19,6 +20,7 @@
 #include "genesis/analyse.h"
 #include "genesis/dataset.h"
 #include "genesis/mpi.h"
+#include "genesis/slurm.h"
 #include "genesis/serve.h"
 #include "genesis/identity.h"
 

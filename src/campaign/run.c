@@ -567,6 +567,7 @@ static gn_status run_record(run_state *rs, gn_exec_result *res, size_t n, gn_err
     size_t i, k = 0, n_told = 0;
     run_item *not_started = NULL; /* the first whose runner could not be started */
     int unstarted[64];
+    int whole[64]; /* started and ended within this commit: one new row, both events */
     char not_started_why[GN_ERR_MSG_MAX];
     gn_status st = GN_OK;
 
@@ -580,6 +581,7 @@ static gn_status run_record(run_state *rs, gn_exec_result *res, size_t n, gn_err
         if (!it)
             return gn_err_set(err, GN_ERR_INTERNAL, "executor returned an unknown experiment %lld",
                               (long long)res[i].experiment_id);
+        whole[k] = it->attempt_id == 0;
         if (it->attempt_id == 0 && !unstart(rs, it)) {
             /* its start was never recorded (a failed commit): nor is its
              * end; the experiment is still proposed and a resume reruns it */
@@ -671,6 +673,13 @@ static gn_status run_record(run_state *rs, gn_exec_result *res, size_t n, gn_err
     for (i = 0; i < n && st == GN_OK; i++) {
         run_item *it = items[i];
         double secs = atts[i].finished - atts[i].started;
+        if (whole[i] && rs->opts && rs->opts->on_event) {
+            if (it->attempt > 1)
+                emit(rs, "experiment %lld started (attempt %d)", (long long)it->rec.number,
+                     it->attempt);
+            else
+                emit(rs, "experiment %lld started", (long long)it->rec.number);
+        }
         if (fin[i].exp_status == GN_EXP_COMPLETED) {
             rs->completed++;
             rs->finished_here++;
@@ -725,6 +734,49 @@ static gn_status run_record(run_state *rs, gn_exec_result *res, size_t n, gn_err
  * (random, sobol): they wait in the queue, so a proposal costs a store
  * transaction per PROPOSE_AHEAD experiments, not per turn. */
 #define PROPOSE_AHEAD 1024
+
+/* Records what the executor saw of running attempts' batch jobs (Slurm: a
+ * job that started running, and on which node). An attempt whose start
+ * still waits for its commit gets the change into its start record. */
+static gn_status run_job_updates(run_state *rs, gn_err *err)
+{
+    gn_exec_job_update u[16];
+    gn_attempt_job jobs[16];
+    size_t n, i, j, k;
+    gn_status st = GN_OK;
+
+    while (st == GN_OK && (n = gn_executor_job_updates(rs->exec, u, 16)) > 0) {
+        for (i = 0, k = 0; i < n; i++) {
+            run_item *it = NULL;
+            for (j = 0; j < rs->n_running && !it; j++)
+                if (rs->running[j]->rec.id == u[i].experiment_id)
+                    it = rs->running[j];
+            if (!it || it->attempt != u[i].attempt)
+                continue; /* already finished, or an older attempt */
+            if (u[i].job_id[0])
+                snprintf(it->started.job_id, sizeof it->started.job_id, "%s", u[i].job_id);
+            if (u[i].job_state[0])
+                snprintf(it->started.job_state, sizeof it->started.job_state, "%s",
+                         u[i].job_state);
+            if (u[i].node[0])
+                snprintf(it->started.host, sizeof it->started.host, "%s", u[i].node);
+            emit(rs, "experiment %lld: job %s %s%s%s", (long long)it->rec.number,
+                 it->started.job_id[0] ? it->started.job_id : "?",
+                 it->started.job_state[0] ? it->started.job_state : "?",
+                 u[i].node[0] ? " on " : "", u[i].node);
+            if (it->attempt_id == 0)
+                continue; /* its start record, not yet committed, carries it */
+            jobs[k].attempt_id = it->attempt_id;
+            jobs[k].job_id = u[i].job_id[0] ? it->started.job_id : NULL;
+            jobs[k].job_state = u[i].job_state[0] ? it->started.job_state : NULL;
+            jobs[k].host = u[i].node[0] ? it->started.host : NULL;
+            k++;
+        }
+        if (k)
+            st = gn_store_attempts_job_update(rs->c->db->store, jobs, k, err);
+    }
+    return st;
+}
 
 /* Whether this turn may leave its finished attempts and starts for a later
  * commit (group commit, RECORD_MAX / RECORD_SECONDS): only while new
@@ -793,6 +845,8 @@ static gn_status run_turn(run_state *rs, double max_wait, volatile int *interrup
         st = run_submit(rs, err); /* what it did submit is recorded all the same */
     if (!waiting && (rs->n_held > 0 || rs->n_starting > 0))
         rs->waiting_since = now;
+    if (st == GN_OK)
+        st = run_job_updates(rs, err);
     if (st == GN_OK && may_defer(rs, start_new, now)) {
         progress(rs, 0);
         return GN_OK;

@@ -55,6 +55,8 @@ int gn_cli_with_mpi_ranks(const char *cmd, int (*rank0)(int, char **), int argc,
 void gn_cli_print_best(gn_campaign *c);
 
 int gn_cmd_run(int argc, char **argv);
+/* Hidden: the worker of Slurm pilot mode (cli/pilot_worker.c). */
+int gn_cmd_pilot_worker(int argc, char **argv);
 int gn_cmd_resume(int argc, char **argv);
 int gn_cmd_status(int argc, char **argv);
 int gn_cmd_list(int argc, char **argv);

@@ -48,7 +48,8 @@ int main(int argc, char **argv)
                 {"analyse", gn_cmd_analyse}, {"report", gn_cmd_report},
                 {"data", gn_cmd_data},       {"serve", gn_cmd_serve},
                 {"user", gn_cmd_user},       {"project", gn_cmd_project},
-                {"token", gn_cmd_token},     {"audit", gn_cmd_audit}};
+                {"token", gn_cmd_token},     {"audit", gn_cmd_audit},
+                {"pilot-worker", gn_cmd_pilot_worker}}; /* hidden: started by genesis itself */
     size_t i;
 
     signal(SIGPIPE, SIG_IGN);

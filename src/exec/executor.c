@@ -109,6 +109,13 @@ gn_status gn_executor_adopt(gn_executor *e, const gn_task *task, const gn_attemp
     return e->type->adopt(e->state, task, att, err);
 }
 
+size_t gn_executor_job_updates(gn_executor *e, gn_exec_job_update *out, size_t cap)
+{
+    if (!e || !out || cap == 0 || !e->type->job_updates)
+        return 0;
+    return e->type->job_updates(e->state, out, cap);
+}
+
 int gn_executor_kind_adopts(const char *kind)
 {
     size_t i;

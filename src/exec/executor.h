@@ -79,6 +79,18 @@ typedef struct gn_exec_result {
 
 void gn_exec_result_destroy(gn_exec_result *r);
 
+/* A change in the batch job of a running attempt (Slurm: PENDING ->
+ * RUNNING, the node it was given), seen by the executor while it polls:
+ * the attempt goes on running; the run loop records the change. Empty
+ * strings: not known / unchanged. */
+typedef struct gn_exec_job_update {
+    int64_t experiment_id;
+    int attempt;
+    char job_id[64];
+    char job_state[32];
+    char node[256];
+} gn_exec_job_update;
+
 /* A built-in in-process runner (runner kind LOOKUP): called like a
  * gn_runner_fn on worker threads, with the context given in the config. */
 typedef int (*gn_exec_builtin_fn)(void *ctx, const gn_runner_input *in, gn_runner_output *out);
@@ -147,6 +159,10 @@ typedef struct gn_executor_type {
      * (the job was never submitted): the caller records the attempt as
      * interrupted. NULL for executors whose attempts die with genesis. */
     gn_status (*adopt)(void *state, const gn_task *task, const gn_attempt_rec *att, gn_err *err);
+    /* Hands out up to `cap` job changes noted since the last call (oldest
+     * first), count returned; the rest wait for the next call. NULL for
+     * executors without batch jobs. */
+    size_t (*job_updates)(void *state, gn_exec_job_update *out, size_t cap);
 } gn_executor_type;
 
 typedef struct gn_executor gn_executor;
@@ -167,6 +183,9 @@ void gn_executor_free(gn_executor *e);
 /* GN_ERR_UNSUPPORTED for executors without adopt. */
 gn_status gn_executor_adopt(gn_executor *e, const gn_task *task, const gn_attempt_rec *att,
                             gn_err *err);
+/* Job changes of running attempts since the last call (0 for executors
+ * without batch jobs); see gn_executor_type.job_updates. */
+size_t gn_executor_job_updates(gn_executor *e, gn_exec_job_update *out, size_t cap);
 /* 1 when executor `kind` (NULL or "" is "local") can re-attach to attempts
  * a previous genesis process left running (its type has adopt). */
 int gn_executor_kind_adopts(const char *kind);

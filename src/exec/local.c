@@ -359,4 +359,5 @@ const gn_executor_type gn_executor_local = {
     local_cancel_all,
     local_destroy,
     NULL, /* adopt: attempts die with genesis */
+    NULL, /* job_updates: no batch jobs */
 };

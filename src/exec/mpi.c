@@ -51,6 +51,7 @@
 #include "core/alloc.h"
 #include "core/timeutil.h"
 #include "exec/executor.h"
+#include "exec/wire.h"
 #include "genesis/mpi.h"
 
 /* Environment variables that tell an MPI launcher started us. */
@@ -202,126 +203,10 @@ void gn_mpi_finalize(void)
         MPI_Finalize();
 }
 
-/* ---- byte buffers ------------------------------------------------------ */
-
-typedef struct wbuf {
-    char *p;
-    size_t len, cap;
-    int failed; /* an allocation failed: the content is incomplete */
-} wbuf;
-
-static void wb_reserve(wbuf *b, size_t more)
-{
-    size_t nc;
-    char *p;
-    if (b->failed)
-        return;
-    if (more > (size_t)INT32_MAX - b->len) {
-        b->failed = 1; /* MPI counts are ints */
-        return;
-    }
-    if (b->len + more <= b->cap)
-        return;
-    nc = b->cap ? b->cap : 1024;
-    while (nc < b->len + more)
-        nc *= 2;
-    p = gn_realloc(b->p, nc);
-    if (!p) {
-        b->failed = 1;
-        return;
-    }
-    b->p = p;
-    b->cap = nc;
-}
-
-static void wb_put(wbuf *b, const void *v, size_t n)
-{
-    wb_reserve(b, n);
-    if (b->failed)
-        return;
-    if (n)
-        memcpy(b->p + b->len, v, n);
-    b->len += n;
-}
-
-static void wb_i32(wbuf *b, int32_t v) { wb_put(b, &v, sizeof v); }
-static void wb_i64(wbuf *b, int64_t v) { wb_put(b, &v, sizeof v); }
-static void wb_f64(wbuf *b, double v) { wb_put(b, &v, sizeof v); }
-
-/* A string: u32 length (UINT32_MAX for NULL), the bytes and a NUL. */
-static void wb_str(wbuf *b, const char *s)
-{
-    uint32_t n = s ? (uint32_t)strlen(s) : UINT32_MAX;
-    wb_put(b, &n, sizeof n);
-    if (s)
-        wb_put(b, s, (size_t)n + 1);
-}
-
-static void wb_free(wbuf *b)
-{
-    gn_free(b->p);
-    memset(b, 0, sizeof *b);
-}
-
-/* Reading: every read is checked against the message end. */
-typedef struct rbuf {
-    const char *p;
-    size_t len, off;
-    int bad;
-} rbuf;
-
-static int rb_get(rbuf *r, void *v, size_t n)
-{
-    if (r->bad || n > r->len - r->off) {
-        r->bad = 1;
-        memset(v, 0, n);
-        return 0;
-    }
-    memcpy(v, r->p + r->off, n);
-    r->off += n;
-    return 1;
-}
-
-static int32_t rb_i32(rbuf *r)
-{
-    int32_t v;
-    rb_get(r, &v, sizeof v);
-    return v;
-}
-
-static int64_t rb_i64(rbuf *r)
-{
-    int64_t v;
-    rb_get(r, &v, sizeof v);
-    return v;
-}
-
-static double rb_f64(rbuf *r)
-{
-    double v;
-    rb_get(r, &v, sizeof v);
-    return v;
-}
-
-/* A borrowed pointer into the message (NUL-terminated), or NULL for a NULL
- * string; a length past the end or a missing NUL marks r bad. */
-static const char *rb_str(rbuf *r)
-{
-    uint32_t n;
-    const char *s;
-    if (!rb_get(r, &n, sizeof n) || n == UINT32_MAX)
-        return NULL;
-    if ((size_t)n >= r->len - r->off || r->p[r->off + n] != '\0') {
-        r->bad = 1;
-        return NULL;
-    }
-    s = r->p + r->off;
-    r->off += (size_t)n + 1;
-    return s;
-}
+/* ---- byte buffers: exec/wire.h ------------------------------------------ */
 
 /* Receives the probed message into b (grown as needed). */
-static gn_status recv_probed(MPI_Status *status, wbuf *b, gn_err *err)
+static gn_status recv_probed(MPI_Status *status, gn__wbuf *b, gn_err *err)
 {
     int count = 0;
     MPI_Get_count(status, MPI_BYTE, &count);
@@ -329,7 +214,7 @@ static gn_status recv_probed(MPI_Status *status, wbuf *b, gn_err *err)
         count = 0;
     b->len = 0;
     b->failed = 0;
-    wb_reserve(b, (size_t)count + 1);
+    gn__wb_reserve(b, (size_t)count + 1);
     if (b->failed) {
         /* Take it off the queue all the same, or it is probed forever. A
          * message cut short is an MPI error: the job ends by MPI's error
@@ -347,7 +232,7 @@ static gn_status recv_probed(MPI_Status *status, wbuf *b, gn_err *err)
 
 /* A send buffer and its request. */
 typedef struct sendbuf {
-    wbuf b;
+    gn__wbuf b;
     MPI_Request req;
 } sendbuf;
 
@@ -382,7 +267,7 @@ static void send_set_free(sendbuf *set, size_t n)
     for (i = 0; set && i < n; i++) {
         if (set[i].req != MPI_REQUEST_NULL)
             MPI_Wait(&set[i].req, MPI_STATUS_IGNORE);
-        wb_free(&set[i].b);
+        gn__wb_free(&set[i].b);
     }
     gn_free(set);
 }
@@ -423,8 +308,8 @@ typedef struct mpi_exec {
     size_t n_w;
     size_t per_rank, slots, running, next;
     char *work_root;          /* absolute */
-    wbuf rx;                  /* the last RESULTS message received ... */
-    rbuf cur;                 /* ... and how far it is decoded */
+    gn__wbuf rx;                  /* the last RESULTS message received ... */
+    gn__rbuf cur;                 /* ... and how far it is decoded */
     uint32_t cur_left;        /* records left in it */
     worker *cur_from;
 } mpi_exec;
@@ -437,24 +322,24 @@ static worker *worker_of(mpi_exec *s, int rank)
 }
 
 /* Packs the START message of a session. */
-static void pack_start(const mpi_exec *s, wbuf *b)
+static void pack_start(const mpi_exec *s, gn__wbuf *b)
 {
     const gn_spec *spec = s->cfg->spec;
-    wb_i32(b, (int32_t)WIRE_VERSION);
-    wb_i64(b, (int64_t)s->per_rank);
-    wb_str(b, s->cfg->campaign);
-    wb_str(b, s->work_root);
-    wb_str(b, spec->source);
-    wb_str(b, spec->base_dir);
-    wb_i64(b, (int64_t)spec->text_len);
-    wb_put(b, spec->text, spec->text_len);
+    gn__wb_i32(b, (int32_t)WIRE_VERSION);
+    gn__wb_i64(b, (int64_t)s->per_rank);
+    gn__wb_str(b, s->cfg->campaign);
+    gn__wb_str(b, s->work_root);
+    gn__wb_str(b, spec->source);
+    gn__wb_str(b, spec->base_dir);
+    gn__wb_i64(b, (int64_t)spec->text_len);
+    gn__wb_put(b, spec->text, spec->text_len);
 }
 
 /* Sends START to every worker and waits for every READY. On failure the
  * workers that did start are ended by mpi_destroy. */
 static gn_status start_sessions(mpi_exec *s, gn_err *err)
 {
-    wbuf b;
+    gn__wbuf b;
     MPI_Request *reqs = NULL;
     gn_status st = GN_OK;
     size_t i, got = 0;
@@ -470,8 +355,8 @@ static gn_status start_sessions(mpi_exec *s, gn_err *err)
         MPI_Isend(b.p, (int)b.len, MPI_BYTE, s->w[i].rank, TAG_START, g_mpi.comm, &reqs[i]);
     while (got < s->n_w) {
         MPI_Status status;
-        wbuf in;
-        rbuf r;
+        gn__wbuf in;
+        gn__rbuf r;
         worker *w;
         int32_t wst;
         const char *msg, *host;
@@ -487,9 +372,9 @@ static gn_status start_sessions(mpi_exec *s, gn_err *err)
         memset(&r, 0, sizeof r);
         r.p = in.p;
         r.len = in.len;
-        wst = rb_i32(&r);
-        msg = rb_str(&r);
-        host = rb_str(&r);
+        wst = gn__rb_i32(&r);
+        msg = gn__rb_str(&r);
+        host = gn__rb_str(&r);
         w = worker_of(s, status.MPI_SOURCE);
         if (r.bad || !w) {
             if (st == GN_OK)
@@ -503,12 +388,12 @@ static gn_status start_sessions(mpi_exec *s, gn_err *err)
             w->live = 1;
             snprintf(w->host, sizeof w->host, "%s rank %d", host ? host : "?", w->rank);
         }
-        wb_free(&in);
+        gn__wb_free(&in);
     }
     MPI_Waitall((int)s->n_w, reqs, MPI_STATUSES_IGNORE);
 out:
     gn_free(reqs);
-    wb_free(&b);
+    gn__wb_free(&b);
     return st;
 }
 
@@ -617,12 +502,7 @@ static gn_status mpi_submit(void *state, const gn_task *task, gn_task_started *s
     started->started = gn_time_wall();
 
     sb = send_slot(w->sends, w->n_sends, &w->rotor);
-    wb_i64(&sb->b, task->experiment_id);
-    wb_i64(&sb->b, task->number);
-    wb_i32(&sb->b, task->attempt);
-    wb_i32(&sb->b, (int32_t)dim);
-    wb_put(&sb->b, task->x, dim * sizeof *task->x);
-    wb_str(&sb->b, task->params_json);
+    gn__wire_put_task(&sb->b, task, dim);
     if (sb->b.failed)
         return gn_err_nomem(err);
     MPI_Isend(sb->b.p, (int)sb->b.len, MPI_BYTE, w->rank, TAG_TASK, g_mpi.comm, &sb->req);
@@ -631,32 +511,27 @@ static gn_status mpi_submit(void *state, const gn_task *task, gn_task_started *s
     return GN_OK;
 }
 
-static char *dup_or_empty(const char *s, int keep_null)
-{
-    if (!s)
-        return keep_null ? NULL : gn_strdup("");
-    return gn_strdup(s);
-}
-
 /* Decodes the next record of the current RESULTS message into r (the
  * status of the call) or, for a task that could not be started, returns
  * its error with *was_error set. The cursor only moves when the record was
  * taken, so GN_ERR_NOMEM loses nothing. */
 static gn_status decode_record(mpi_exec *s, gn_exec_result *r, int *was_error, gn_err *err)
 {
-    rbuf save = s->cur;
-    rbuf *rb = &s->cur;
-    int32_t kind = rb_i32(rb);
-    const char *reason, *out_tail, *err_tail, *outcome;
+    gn__rbuf save = s->cur;
+    gn__rbuf *rb = &s->cur;
+    int32_t kind = gn__rb_i32(rb);
     worker *w = s->cur_from;
+    gn_status st;
 
     *was_error = 0;
     memset(r, 0, sizeof *r);
-    r->experiment_id = rb_i64(rb);
-    r->attempt = rb_i32(rb);
     if (kind == REC_START_ERROR) {
-        int32_t code = rb_i32(rb);
-        const char *msg = rb_str(rb);
+        int32_t code;
+        const char *msg;
+        r->experiment_id = gn__rb_i64(rb);
+        r->attempt = gn__rb_i32(rb);
+        code = gn__rb_i32(rb);
+        msg = gn__rb_str(rb);
         if (rb->bad)
             goto bad;
         *was_error = 1;
@@ -665,26 +540,13 @@ static gn_status decode_record(mpi_exec *s, gn_exec_result *r, int *was_error, g
     }
     if (kind != REC_RESULT)
         goto bad;
-    r->status = (gn_att_status)rb_i32(rb);
-    r->exit_code = rb_i32(rb);
-    r->signal = rb_i32(rb);
-    r->started = rb_f64(rb);
-    r->finished = rb_f64(rb);
-    reason = rb_str(rb);
-    out_tail = rb_str(rb);
-    err_tail = rb_str(rb);
-    outcome = rb_str(rb);
-    if (rb->bad)
-        goto bad;
-    r->reason = dup_or_empty(reason, 1);
-    r->stdout_tail = dup_or_empty(out_tail, 0);
-    r->stderr_tail = dup_or_empty(err_tail, 0);
-    r->outcome = dup_or_empty(outcome, 1);
-    if ((reason && !r->reason) || !r->stdout_tail || !r->stderr_tail || (outcome && !r->outcome)) {
-        gn_exec_result_destroy(r);
+    st = gn__wire_get_result(rb, r, err);
+    if (st == GN_ERR_NOMEM) {
         s->cur = save;
-        return gn_err_nomem(err);
+        return st;
     }
+    if (st != GN_OK)
+        goto bad;
     return GN_OK;
 bad:
     s->cur_left = 0;
@@ -702,8 +564,8 @@ static gn_status take_records(mpi_exec *s, gn_exec_result *out, size_t cap, size
         gn_status st;
         if (*n > 0) {
             /* peek: a start error waits for the next wait */
-            rbuf peek = s->cur;
-            if (rb_i32(&peek) == REC_START_ERROR)
+            gn__rbuf peek = s->cur;
+            if (gn__rb_i32(&peek) == REC_START_ERROR)
                 return GN_OK;
         }
         st = decode_record(s, &out[*n], &was_error, err);
@@ -746,7 +608,7 @@ static gn_status open_results(mpi_exec *s, int from, gn_err *err)
     memset(&s->cur, 0, sizeof s->cur);
     s->cur.p = s->rx.p;
     s->cur.len = s->rx.len;
-    rb_get(&s->cur, &count, sizeof count);
+    gn__rb_get(&s->cur, &count, sizeof count);
     if (s->cur.bad || count > w->used)
         return gn_err_set(err, GN_ERR_INTERNAL,
                           "mpi executor: malformed result message from rank %d", from);
@@ -812,7 +674,7 @@ static void mpi_cancel_all(void *state, double grace)
         if (!w->live || w->used == 0)
             continue;
         sb = send_slot(w->sends, w->n_sends, &w->rotor);
-        wb_f64(&sb->b, grace);
+        gn__wb_f64(&sb->b, grace);
         if (!sb->b.failed)
             MPI_Isend(sb->b.p, (int)sb->b.len, MPI_BYTE, w->rank, TAG_CANCEL, g_mpi.comm, &sb->req);
     }
@@ -826,7 +688,7 @@ static void mpi_destroy(void *state)
 {
     mpi_exec *s = state;
     size_t i, live = 0;
-    wbuf in;
+    gn__wbuf in;
 
     if (!s)
         return;
@@ -849,11 +711,11 @@ static void mpi_destroy(void *state)
             live--;
         }
     }
-    wb_free(&in);
+    gn__wb_free(&in);
     for (i = 0; s->w && i < s->n_w; i++)
         send_set_free(s->w[i].sends, s->w[i].n_sends);
     gn_free(s->w);
-    wb_free(&s->rx);
+    gn__wb_free(&s->rx);
     free(s->work_root); /* realpath's allocation */
     gn_free(s);
 }
@@ -868,6 +730,7 @@ const gn_executor_type gn_executor_mpi = {
     mpi_cancel_all,
     mpi_destroy,
     NULL, /* adopt: attempts die with genesis */
+    NULL, /* job_updates: no batch jobs */
 };
 
 /* ---- workers ----------------------------------------------------------- */
@@ -877,7 +740,7 @@ typedef struct session {
     gn_exec_config cfg;
     char *campaign, *work_root;
     void *local;              /* the local executor's state */
-    wbuf out;                 /* RESULTS being built */
+    gn__wbuf out;                 /* RESULTS being built */
     uint32_t n_out;
     sendbuf *sends;           /* two: one in flight, one being filled */
     size_t n_sends, rotor;
@@ -892,36 +755,26 @@ static void out_begin(session *ss)
     if (ss->n_out == 0) {
         ss->out.len = 0;
         ss->out.failed = 0;
-        wb_put(&ss->out, &zero, sizeof zero);
+        gn__wb_put(&ss->out, &zero, sizeof zero);
     }
 }
 
 static void out_result(session *ss, const gn_exec_result *r)
 {
     out_begin(ss);
-    wb_i32(&ss->out, REC_RESULT);
-    wb_i64(&ss->out, r->experiment_id);
-    wb_i32(&ss->out, r->attempt);
-    wb_i32(&ss->out, (int32_t)r->status);
-    wb_i32(&ss->out, r->exit_code);
-    wb_i32(&ss->out, r->signal);
-    wb_f64(&ss->out, r->started);
-    wb_f64(&ss->out, r->finished);
-    wb_str(&ss->out, r->reason);
-    wb_str(&ss->out, r->stdout_tail);
-    wb_str(&ss->out, r->stderr_tail);
-    wb_str(&ss->out, r->outcome);
+    gn__wb_i32(&ss->out, REC_RESULT);
+    gn__wire_put_result(&ss->out, r);
     ss->n_out++;
 }
 
 static void out_start_error(session *ss, int64_t experiment_id, int attempt, const gn_err *e)
 {
     out_begin(ss);
-    wb_i32(&ss->out, REC_START_ERROR);
-    wb_i64(&ss->out, experiment_id);
-    wb_i32(&ss->out, attempt);
-    wb_i32(&ss->out, (int32_t)(e->status != GN_OK ? e->status : GN_ERR_RUNNER));
-    wb_str(&ss->out, e->msg);
+    gn__wb_i32(&ss->out, REC_START_ERROR);
+    gn__wb_i64(&ss->out, experiment_id);
+    gn__wb_i32(&ss->out, attempt);
+    gn__wb_i32(&ss->out, (int32_t)(e->status != GN_OK ? e->status : GN_ERR_RUNNER));
+    gn__wb_str(&ss->out, e->msg);
     ss->n_out++;
 }
 
@@ -929,7 +782,7 @@ static void out_start_error(session *ss, int64_t experiment_id, int attempt, con
 static gn_status out_flush(session *ss)
 {
     sendbuf *sb;
-    wbuf t;
+    gn__wbuf t;
     if (ss->n_out == 0)
         return GN_OK;
     if (ss->out.failed)
@@ -946,36 +799,21 @@ static gn_status out_flush(session *ss)
 
 /* Runs one TASK message: submits it to the local executor. A task that
  * cannot start is reported as a start error. */
-static gn_status worker_task(session *ss, const wbuf *in)
+static gn_status worker_task(session *ss, const gn__wbuf *in)
 {
-    rbuf r;
+    gn__rbuf r;
     gn_task task;
     gn_task_started started;
     gn_err e;
-    int32_t dim;
+    gn_status st;
 
     memset(&r, 0, sizeof r);
     r.p = in->p;
     r.len = in->len;
-    memset(&task, 0, sizeof task);
-    task.experiment_id = rb_i64(&r);
-    task.number = rb_i64(&r);
-    task.attempt = rb_i32(&r);
-    dim = rb_i32(&r);
-    if (r.bad || dim < 0 || (size_t)dim != ss->spec->n_params)
-        return GN_ERR_INTERNAL;
-    if ((size_t)dim > ss->x_cap) {
-        double *x = gn_reallocarray(ss->x, (size_t)dim, sizeof *x);
-        if (!x)
-            return GN_ERR_NOMEM;
-        ss->x = x;
-        ss->x_cap = (size_t)dim;
-    }
-    rb_get(&r, ss->x, (size_t)dim * sizeof *ss->x);
-    task.x = ss->x;
-    task.params_json = rb_str(&r);
-    if (r.bad || !task.params_json)
-        return GN_ERR_INTERNAL;
+    gn_err_clear(&e);
+    st = gn__wire_get_task(&r, ss->spec->n_params, &task, &ss->x, &ss->x_cap, &e);
+    if (st != GN_OK)
+        return st;
     gn_err_clear(&e);
     if (gn_executor_local.submit(ss->local, &task, &started, &e) != GN_OK)
         out_start_error(ss, task.experiment_id, task.attempt, &e);
@@ -987,7 +825,7 @@ static void session_free(session *ss)
     if (ss->local)
         gn_executor_local.destroy(ss->local);
     send_set_free(ss->sends, ss->n_sends);
-    wb_free(&ss->out);
+    gn__wb_free(&ss->out);
     gn_spec_free(ss->spec);
     gn_free(ss->campaign);
     gn_free(ss->work_root);
@@ -996,26 +834,26 @@ static void session_free(session *ss)
 
 /* Sets up a session from a START message and answers READY. Returns
  * GN_OK when the session runs; otherwise the READY carried the error. */
-static gn_status session_start(session *ss, const wbuf *in, gn_err *e)
+static gn_status session_start(session *ss, const gn__wbuf *in, gn_err *e)
 {
-    rbuf r;
+    gn__rbuf r;
     int32_t version;
     int64_t per_rank, text_len;
     const char *campaign, *work_root, *source, *base_dir;
     char host[HOST_MAX];
-    wbuf ready;
+    gn__wbuf ready;
     gn_status st = GN_OK;
 
     memset(&r, 0, sizeof r);
     r.p = in->p;
     r.len = in->len;
-    version = rb_i32(&r);
-    per_rank = rb_i64(&r);
-    campaign = rb_str(&r);
-    work_root = rb_str(&r);
-    source = rb_str(&r);
-    base_dir = rb_str(&r);
-    text_len = rb_i64(&r);
+    version = gn__rb_i32(&r);
+    per_rank = gn__rb_i64(&r);
+    campaign = gn__rb_str(&r);
+    work_root = gn__rb_str(&r);
+    source = gn__rb_str(&r);
+    base_dir = gn__rb_str(&r);
+    text_len = gn__rb_i64(&r);
     if (r.bad || version != (int32_t)WIRE_VERSION || per_rank < 1 || per_rank > GN_SPEC_MAX_PARALLEL ||
         !campaign || !work_root || text_len < 0 || (uint64_t)text_len != r.len - r.off) {
         st = gn_err_set(e, GN_ERR_INTERNAL,
@@ -1048,9 +886,9 @@ ready:
         snprintf(host, sizeof host, "localhost");
     host[sizeof host - 1] = '\0';
     memset(&ready, 0, sizeof ready);
-    wb_i32(&ready, (int32_t)st);
-    wb_str(&ready, st == GN_OK ? "" : e->msg);
-    wb_str(&ready, host);
+    gn__wb_i32(&ready, (int32_t)st);
+    gn__wb_str(&ready, st == GN_OK ? "" : e->msg);
+    gn__wb_str(&ready, host);
     if (ready.failed) {
         /* tell rank 0 at least that it failed */
         int32_t nomem = GN_ERR_NOMEM;
@@ -1058,7 +896,7 @@ ready:
     } else {
         MPI_Send(ready.p, (int)ready.len, MPI_BYTE, 0, TAG_READY, g_mpi.comm);
     }
-    wb_free(&ready);
+    gn__wb_free(&ready);
     return st;
 }
 
@@ -1066,7 +904,7 @@ ready:
  * (also after STOP, with *stop set), else an error that ends the worker. */
 static gn_status session_run(session *ss, int *stop, gn_err *e)
 {
-    wbuf in;
+    gn__wbuf in;
     double last_activity = gn_time_mono();
     gn_status st = GN_OK;
 
@@ -1133,7 +971,7 @@ static gn_status session_run(session *ss, int *stop, gn_err *e)
         }
     }
 out:
-    wb_free(&in);
+    gn__wb_free(&in);
     return st;
 }
 
@@ -1152,7 +990,7 @@ static void session_end(session *ss)
 gn_status gn_mpi_worker_run(char *errbuf, size_t errlen)
 {
     struct sigaction ign, old_int, old_term;
-    wbuf in;
+    gn__wbuf in;
     gn_err e;
     gn_status st = GN_OK;
     int rank = gn_mpi_rank(), stop = 0;
@@ -1207,7 +1045,7 @@ gn_status gn_mpi_worker_run(char *errbuf, size_t errlen)
         }
         /* a late TASK or CANCEL of an ended session: dropped */
     }
-    wb_free(&in);
+    gn__wb_free(&in);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     if (st != GN_OK)

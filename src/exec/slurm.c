@@ -25,10 +25,13 @@
  * run folder, the first time wait or submit runs, and scancelled; and its
  * stale token keeps it from running the runner if it starts anyway.
  *
- * pilot mode. Inside an allocation ($SLURM_JOB_ID), each attempt is a job
- * step: the local executor runs `srun --exact -n1 -N1 -cC ... <runner>`
- * with the runner contract's environment, output capture, timeouts and
- * cancelling, so steps behave like local runners.
+ * pilot mode. Inside an allocation ($SLURM_JOB_ID). launch workers (the
+ * default): one long-lived step per slot runs `genesis pilot-worker`, and
+ * attempts go to the workers over the steps' stdin/stdout (exec/pilot.c).
+ * launch steps: each attempt is a job step: the local executor runs
+ * `srun --exact -n1 -N1 -cC ... <runner>` with the runner contract's
+ * environment, output capture, timeouts and cancelling, so steps behave
+ * like local runners.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -54,6 +57,7 @@
 #include "core/strbuf.h"
 #include "core/timeutil.h"
 #include "exec/executor.h"
+#include "exec/pilot.h"
 #include "exec/runner.h"
 
 #define TOOL_TIMEOUT 120.0          /* seconds an sbatch, squeue, ... may take */
@@ -101,13 +105,19 @@ typedef struct slurm {
     char jobcomp[PATH_MAX]; /* jobcomp/filetxt log, "" when none; looked up once */
     int jobcomp_known;
     double last_warn;
-    /* pilot: job steps through a local executor with a rewritten command */
+    /* pilot: job steps through a local executor with a rewritten command
+     * (launch steps), or pilot worker steps (launch workers, exec/pilot.c) */
     char alloc[64];
+    const gn_executor_type *ptype;
     void *local;
     gn_spec pilot_spec;
     char **pilot_cmd;
     size_t n_pilot_cmd;
     gn_exec_config pilot_cfg;
+    /* job changes seen by poll_jobs (a job that started running, its node),
+     * handed out by slurm_job_updates */
+    gn_exec_job_update *updates;
+    size_t n_updates, cap_updates;
 } slurm;
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -1179,6 +1189,49 @@ static void lookup_gone(slurm *s, sjob *j, char *state, size_t size)
 }
 
 /* One squeue over every submitted job; finishes those that ended. */
+/* Notes a change of a running job (state, node) for slurm_job_updates;
+ * one entry per attempt is enough (the newest wins). Out of memory, the
+ * change is dropped: the attempt's final record has it anyway. */
+static void note_update(slurm *s, const sjob *j)
+{
+    gn_exec_job_update *u = NULL;
+    size_t i;
+
+    for (i = 0; i < s->n_updates && !u; i++)
+        if (s->updates[i].experiment_id == j->experiment_id && s->updates[i].attempt == j->attempt)
+            u = &s->updates[i];
+    if (!u) {
+        if (s->n_updates == s->cap_updates) {
+            size_t nc = s->cap_updates ? s->cap_updates * 2 : 16;
+            gn_exec_job_update *p = gn_reallocarray(s->updates, nc, sizeof *p);
+            if (!p)
+                return;
+            s->updates = p;
+            s->cap_updates = nc;
+        }
+        u = &s->updates[s->n_updates++];
+    }
+    memset(u, 0, sizeof *u);
+    u->experiment_id = j->experiment_id;
+    u->attempt = j->attempt;
+    snprintf(u->job_id, sizeof u->job_id, "%s", j->job_id);
+    snprintf(u->job_state, sizeof u->job_state, "%s", j->state);
+    snprintf(u->node, sizeof u->node, "%s", j->node);
+}
+
+static size_t slurm_job_updates(void *state, gn_exec_job_update *out, size_t cap)
+{
+    slurm *s = state;
+    size_t n = s->n_updates < cap ? s->n_updates : cap;
+
+    if (n == 0)
+        return 0;
+    memcpy(out, s->updates, n * sizeof *out);
+    memmove(s->updates, s->updates + n, (s->n_updates - n) * sizeof *s->updates);
+    s->n_updates -= n;
+    return n;
+}
+
 static gn_status poll_jobs(slurm *s, gn_err *err)
 {
     size_t i, start = 0;
@@ -1275,10 +1328,15 @@ static gn_status poll_jobs(slurm *s, gn_err *err)
                     line++;
             }
             if (found) {
+                int changed = strcmp(j->state, field[1]) != 0;
                 j->missing = 0;
                 snprintf(j->state, sizeof j->state, "%s", field[1]);
-                if (field[2][0] && strcmp(field[2], "(null)") != 0)
+                if (field[2][0] && strcmp(field[2], "(null)") != 0 && strcmp(j->node, field[2])) {
                     snprintf(j->node, sizeof j->node, "%s", field[2]);
+                    changed = 1;
+                }
+                if (changed && !is_terminal(j->state))
+                    note_update(s, j);
                 if (is_terminal(j->state))
                     st = finish_job(s, j, j->state, field[3], err);
             } else if (++j->missing >= MISSING_POLLS) {
@@ -1366,7 +1424,8 @@ out:
 
 static void slurm_destroy(void *state);
 
-/* The rewritten runner command of pilot mode:
+/* Pilot mode. launch workers: the pilot worker executor (exec/pilot.c).
+ * launch steps: a local executor whose runner command is rewritten to
  * srun --exact -n1 -N1 [-cC] --job-name=N --quiet [step_args] <program> <args>. */
 static gn_status pilot_setup(slurm *s, gn_err *err)
 {
@@ -1378,6 +1437,14 @@ static gn_status pilot_setup(slurm *s, gn_err *err)
 
     if (!cmd)
         return gn_err_nomem(err);
+    if (e->launch == GN_SLURM_LAUNCH_WORKERS) {
+        gn_free(cmd);
+        s->ptype = &gn__executor_pilot_workers;
+        s->pilot_cfg = *s->cfg;
+        s->pilot_cfg.slots = (long)s->slots;
+        return s->ptype->create(&s->pilot_cfg, &s->local, err);
+    }
+    s->ptype = &gn_executor_local;
     s->pilot_cmd = cmd;
     cmd[n++] = gn_strdup("srun");
     cmd[n++] = gn_strdup("--exact");
@@ -1422,7 +1489,7 @@ static gn_status pilot_setup(slurm *s, gn_err *err)
     s->pilot_cfg = *s->cfg;
     s->pilot_cfg.spec = &s->pilot_spec;
     s->pilot_cfg.slots = (long)s->slots;
-    st = gn_executor_local.create(&s->pilot_cfg, &s->local, err);
+    st = s->ptype->create(&s->pilot_cfg, &s->local, err);
     return st;
 }
 
@@ -1509,6 +1576,25 @@ static gn_status slurm_create(const gn_exec_config *cfg, void **state, gn_err *e
             long v = nt ? strtol(nt, NULL, 10) : 0;
             s->slots = v > 0 ? (size_t)v : 1;
         }
+        if (s->ex->launch == GN_SLURM_LAUNCH_WORKERS) {
+            /* a worker holds its step's CPUs for the whole run: workers
+             * beyond the allocation's tasks would wait for a step forever */
+            const char *nt = getenv("SLURM_NTASKS");
+            long v = nt ? strtol(nt, NULL, 10) : 0;
+            size_t i;
+            int overlap = 0;
+            for (i = 0; i < s->ex->n_step_args; i++)
+                if (strncmp(s->ex->step_args[i], "--overlap", 9) == 0 ||
+                    strncmp(s->ex->step_args[i], "--oversubscribe", 15) == 0)
+                    overlap = 1;
+            if (v > 0 && (size_t)v < s->slots && !overlap) {
+                gn_log(GN_LOG_INFO,
+                       "slurm: %zu pilot workers for budget.parallel %zu: the allocation has %ld "
+                       "task(s) ($SLURM_NTASKS)",
+                       (size_t)v, s->slots, v);
+                s->slots = (size_t)v;
+            }
+        }
         st = pilot_setup(s, err);
         if (st != GN_OK)
             goto fail;
@@ -1530,7 +1616,7 @@ fail:
 
 static size_t local_running(const slurm *s)
 {
-    return s->local ? gn_executor_local.running(s->local) : 0;
+    return s->local ? s->ptype->running(s->local) : 0;
 }
 
 static size_t slurm_running(void *state)
@@ -1557,7 +1643,7 @@ static gn_status slurm_submit(void *state, const gn_task *task, gn_task_started 
     if (slurm_free_slots(s) == 0)
         return gn_err_set(err, GN_ERR_STATE, "slurm executor: no free slot");
     if (s->mode == GN_SLURM_PILOT) {
-        st = gn_executor_local.submit(s->local, task, started, err);
+        st = s->ptype->submit(s->local, task, started, err);
         return st;
     }
     if (!s->swept)
@@ -1733,7 +1819,7 @@ static gn_status slurm_wait(void *state, double max_wait, volatile int *interrup
             slice = 0.001;
         if (local_running(s) > 0) {
             size_t k = 0;
-            st = gn_executor_local.wait(s->local, slice, interrupt, out, cap, &k, err);
+            st = s->ptype->wait(s->local, slice, interrupt, out, cap, &k, err);
             if (st == GN_OK)
                 st = tag_steps(s, out, k, err);
             *n = k;
@@ -1753,7 +1839,7 @@ static void slurm_cancel_all(void *state, double grace)
     size_t i, n = 0;
 
     if (s->local)
-        gn_executor_local.cancel_all(s->local, grace);
+        s->ptype->cancel_all(s->local, grace);
     for (i = 0; i < s->n_jobs; i++)
         if (s->jobs[i]->phase == SJ_QUEUED)
             (void)finish_unsubmitted(s, s->jobs[i], GN_ATT_CANCELLED, "cancelled (not submitted)",
@@ -1857,8 +1943,8 @@ static void slurm_destroy(void *state)
     size_t i;
     if (!s)
         return;
-    if (s->local)
-        gn_executor_local.destroy(s->local);
+    if (s->local && s->ptype)
+        s->ptype->destroy(s->local);
     for (i = 0; i < s->n_jobs; i++)
         sjob_free(s->jobs[i]);
     gn_free(s->jobs);
@@ -1870,6 +1956,7 @@ static void slurm_destroy(void *state)
     gn_free(s->root);
     gn_free(s->time_arg);
     gn_free(s->job_name);
+    gn_free(s->updates);
     gn_free(s);
 }
 
@@ -1883,4 +1970,5 @@ const gn_executor_type gn_executor_slurm = {
     slurm_cancel_all,
     slurm_destroy,
     slurm_adopt,
+    slurm_job_updates,
 };

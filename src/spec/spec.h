@@ -111,6 +111,12 @@ typedef enum {
     GN_SLURM_PILOT     /* srun job steps inside the allocation genesis runs in */
 } gn_slurm_mode;
 
+/* executor.launch for mode pilot: how attempts become job steps */
+typedef enum {
+    GN_SLURM_LAUNCH_WORKERS = 0, /* long-lived worker steps, attempts sent to them (default) */
+    GN_SLURM_LAUNCH_STEPS        /* one srun step per attempt */
+} gn_slurm_launch;
+
 #define GN_SPEC_MAX_SLURM_ARGS 64 /* executor.extra_args, step_args, setup */
 
 typedef struct gn_executor_spec {
@@ -118,6 +124,7 @@ typedef struct gn_executor_spec {
     long slots_per_rank; /* mpi: attempts each worker rank runs at once (default 1) */
     /* kind slurm (docs/slurm.md); strings NULL when not given */
     gn_slurm_mode mode;
+    gn_slurm_launch launch; /* pilot mode: workers (default) or steps */
     char *partition, *account, *qos, *time, *mem, *gres, *constraint, *job_name;
     long nodes, ntasks, cpus_per_task; /* 0: not given */
     long array_max;       /* array mode: at most this many elements of one array run at once (%N); 0: no limit */

@@ -1329,6 +1329,18 @@ static gn_status executor_slurm(vctx *c, const gn__node *map, gn_executor_spec *
             return st;
         e->mode = (gn_slurm_mode)idx;
     }
+    if ((n = map_get(map, "launch")) != NULL) {
+        static const char *const launches[] = {"workers", "steps"};
+        m2 = push_key(c, "launch", 6);
+        st = get_enum(c, n, launches, 2, &idx);
+        if (!st && (e->mode == GN_SLURM_JOBS || e->mode == GN_SLURM_ARRAY))
+            st = verr(c, n, GN_ERR_SPEC, "only used by executor mode pilot (this mode is %s)",
+                      modes[e->mode]);
+        pop(c, m2);
+        if (st)
+            return st;
+        e->launch = (gn_slurm_launch)idx;
+    }
     if (!st)
         st = slurm_word(c, map, "partition", &e->partition);
     if (!st)
@@ -1412,7 +1424,8 @@ static gn_status executor_read(vctx *c, const gn__node *root)
                                        "account",   "qos",            "time",          "nodes",
                                        "ntasks",    "cpus_per_task",  "mem",           "gres",
                                        "constraint", "job_name",      "array_max",     "extra_args",
-                                       "step_args", "setup",          "poll",          "cancel_on_stop"};
+                                       "step_args", "setup",          "poll",          "cancel_on_stop",
+                                       "launch"};
     static const char *const kinds[] = {"local", "mpi", "slurm"};
     const gn__node *map = map_get(root, "executor"), *n, *kind_node = NULL;
     gn_executor_spec *e = &c->spec->executor;

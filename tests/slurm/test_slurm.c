@@ -9,7 +9,17 @@
  *     with every attempt; a runner that fails once is retried;
  *   - array_campaign: attempts started together go in one job array;
  *   - pilot_campaign: `genesis run` submitted with sbatch -n 4 runs its
- *     experiments as srun steps of its own allocation;
+ *     experiments as srun steps of its own allocation (launch: steps);
+ *   - pilot_workers_campaign: the same with pilot worker steps (launch:
+ *     workers, the default): every outcome once, a failure retried, each
+ *     attempt with the step id of its worker;
+ *   - pilot_workers_timeout: runner.timeout enforced inside a worker;
+ *   - pilot_workers_scancel: `scancel` of the worker step running an
+ *     attempt: the attempt fails with the reason and is retried, the slot
+ *     gets a new worker, nothing is lost or run twice;
+ *   - pilot_workers_resume_after_kill: genesis killed with SIGKILL inside
+ *     its job (its workers go with it); `genesis resume` in a new job reruns
+ *     only what was in flight;
  *   - resume_after_kill: genesis is killed with SIGKILL while its jobs run;
  *     `genesis resume` re-attaches to them by id, collects those that ended
  *     meanwhile, and nothing is submitted twice or lost;
@@ -78,7 +88,9 @@ static void write_file(const char *path, int mode, const char *fmt, ...)
 /* The runner: reads x from $GENESIS_PARAMS and reports {"y": x, "exp": N}
  * after doing what $1 says:
  *   quick | sleep S | fail2 (experiment 2 fails its first attempt) |
- *   slowfirst (first attempt sleeps 60 s) | file (outcome in $GENESIS_OUTPUT) */
+ *   slowfirst (first attempt sleeps 60 s) | slowone (experiment 1's first
+ *   attempt writes its Slurm step to ./step and sleeps 60 s) |
+ *   file (outcome in $GENESIS_OUTPUT) */
 static const char sim_sh[] =
     "#!/bin/sh\n"
     "x=$(printf '%s' \"$GENESIS_PARAMS\" | sed 's/.*\"x\": *\\([-0-9.e+]*\\).*/\\1/')\n"
@@ -87,6 +99,8 @@ static const char sim_sh[] =
     "  fail2) if [ \"$GENESIS_EXPERIMENT\" = 2 ] && [ \"$GENESIS_ATTEMPT\" = 1 ]; then\n"
     "           echo 'failing on purpose' >&2; exit 3; fi ;;\n"
     "  slowfirst) [ \"$GENESIS_ATTEMPT\" = 1 ] && sleep 60 ;;\n"
+    "  slowone) if [ \"$GENESIS_EXPERIMENT\" = 1 ] && [ \"$GENESIS_ATTEMPT\" = 1 ]; then\n"
+    "           echo \"$SLURM_JOB_ID.$SLURM_STEP_ID\" >step; sleep 60; fi ;;\n"
     "  file) printf '{\"y\": %s, \"exp\": %s}' \"$x\" \"$GENESIS_EXPERIMENT\" >\"$GENESIS_OUTPUT\"; "
     "exit 0 ;;\n"
     "esac\n"
@@ -400,31 +414,47 @@ static void array_campaign(void **state)
                            "attempts") <= 5);
 }
 
-static void pilot_campaign(void **state)
+/* Submits `genesis CMD WHAT --db DB --quiet` as the user's batch job with
+ * `sbatch -n NTASKS`, output appended to the case's log; writes the job
+ * id. The batch shell execs genesis and writes its pid to DIR/genesis.pid. */
+static void submit_genesis(const tcase *t, int ntasks, const char *cmd_word, const char *what,
+                           char *id, size_t size)
 {
-    tcase t;
-    char cmd[4096], id[64] = "", st[64];
+    char cmd[4096];
     FILE *p;
-    double end;
-    (void)state;
-    setup_case(&t, "pilot", 8, 4, 0, "\"sleep\", \"0.5\"", "", "");
-    /* the user's batch job: genesis inside an allocation of 4 tasks */
     snprintf(cmd, sizeof cmd,
-             "cd '%s' && sbatch --parsable -n 4 --output='%s' --wrap \"'%s' run '%s' --db '%s' "
-             "--quiet\"",
-             t.dir, t.log, genesis_bin(), t.spec, t.db);
+             "cd '%s' && sbatch --parsable -n %d --open-mode=append --output='%s' --wrap \"echo "
+             "\\$\\$ >'%s/genesis.pid'; exec '%s' %s '%s' --db '%s' --quiet\"",
+             t->dir, ntasks, t->log, t->dir, genesis_bin(), cmd_word, what, t->db);
     p = popen(cmd, "r");
     assert_non_null(p);
-    if (fgets(id, sizeof id, p))
+    id[0] = '\0';
+    if (fgets(id, (int)size, p))
         id[strcspn(id, ";\n")] = '\0';
     assert_int_equal(pclose(p), 0);
     assert_true(id[0] >= '0' && id[0] <= '9');
-    end = now_s() + 60;
+}
+
+/* Waits up to `secs` for job `id` to reach a final state; writes it. */
+static void wait_job_final(const char *id, double secs, char *st, size_t size)
+{
+    double end = now_s() + secs;
     do {
         nap(0.2);
-        job_state(id, st, sizeof st);
+        job_state(id, st, size);
     } while (now_s() < end && strcmp(st, "COMPLETED") != 0 && strcmp(st, "FAILED") != 0 &&
              strcmp(st, "CANCELLED") != 0 && strcmp(st, "TIMEOUT") != 0);
+}
+
+static void pilot_campaign(void **state)
+{
+    tcase t;
+    char cmd[256], id[64] = "", st[64];
+    (void)state;
+    setup_case(&t, "pilot", 8, 4, 0, "\"sleep\", \"0.5\"", "", "launch: steps");
+    /* the user's batch job: genesis inside an allocation of 4 tasks */
+    submit_genesis(&t, 4, "run", t.spec, id, sizeof id);
+    wait_job_final(id, 60, st, sizeof st);
     if (strcmp(st, "COMPLETED") != 0)
         show_log(&t);
     assert_string_equal(st, "COMPLETED");
@@ -435,6 +465,181 @@ static void pilot_campaign(void **state)
     /* 4 at a time: some overlapped */
     assert_true(q_long(&t, "SELECT count(*) FROM attempts a, attempts b WHERE a.id < b.id AND "
                            "a.started < b.finished AND b.started < a.finished") > 0);
+}
+
+/* The count of attempts whose job id is a step "<id>.<n>" of job `id`. */
+static long steps_of(const tcase *t, const char *id, const char *where)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM attempts WHERE job_id GLOB '%s.[0-9]*' AND job_id NOT GLOB "
+             "'%s.*[^0-9]*'%s%s",
+             id, id, *where ? " AND " : "", where);
+    return q_long(t, sql);
+}
+
+static void pilot_workers_campaign(void **state)
+{
+    tcase t;
+    char sql[256], id[64] = "", st[64];
+    (void)state;
+    /* launch: workers is the default in pilot mode */
+    setup_case(&t, "pworkers", 24, 4, 1, "\"fail2\"", "", "");
+    submit_genesis(&t, 4, "run", t.spec, id, sizeof id);
+    wait_job_final(id, 60, st, sizeof st);
+    if (strcmp(st, "COMPLETED") != 0)
+        show_log(&t);
+    assert_string_equal(st, "COMPLETED");
+    check_campaign(&t, 24);
+    /* every outcome once; experiment 2 failed once (exit 3) and was retried */
+    assert_int_equal(q_long(&t, "SELECT count(*) FROM attempts"), 25);
+    assert_int_equal(q_long(&t, "SELECT count(*) FROM attempts a JOIN experiments e ON e.id = "
+                                "a.experiment_id WHERE e.number = 2 AND a.number = 1 AND a.status "
+                                "= 'failed' AND a.reason = 'exit status 3' AND a.job_state = "
+                                "'FAILED' AND a.stderr_tail LIKE '%failing on purpose%'"),
+                     1);
+    /* each attempt carries the step of the worker that ran it: 4 workers,
+     * steps of the genesis job, nothing else submitted */
+    assert_int_equal(steps_of(&t, id, ""), 25);
+    assert_int_equal(q_long(&t, "SELECT count(DISTINCT job_id) FROM attempts"), 4);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM attempts WHERE host = ''");
+    assert_int_equal(q_long(&t, sql), 0);
+}
+
+static void pilot_workers_timeout(void **state)
+{
+    tcase t;
+    char id[64] = "", st[64];
+    (void)state;
+    setup_case(&t, "pwtimeout", 2, 2, 0, "\"sleep\", \"30\"", ", timeout: 1, kill_grace: 1", "");
+    submit_genesis(&t, 2, "run", t.spec, id, sizeof id);
+    wait_job_final(id, 60, st, sizeof st);
+    if (strcmp(st, "COMPLETED") != 0)
+        show_log(&t);
+    assert_string_equal(st, "COMPLETED");
+    if (q_long(&t, "SELECT count(*) FROM attempts WHERE status = 'timeout'") != 2)
+        show_attempts(&t);
+    /* enforced by the worker: the runner's own timeout, within seconds */
+    assert_int_equal(steps_of(&t, id, "status = 'timeout' AND reason = 'timed out after 1 s' AND "
+                                     "job_state = 'TIMEOUT' AND finished - started < 10"),
+                     2);
+    assert_int_equal(q_long(&t, "SELECT count(*) FROM experiments WHERE status = 'failed'"), 2);
+}
+
+/* Waits until experiment 1's first attempt runs in a worker and wrote its
+ * step to ./step in its folder; writes the step id. */
+static void wait_step_file(const tcase *t, char *step, size_t size)
+{
+    char wd[1200], path[1300];
+    double end = now_s() + 30;
+    assert_true(wait_for(t, "SELECT count(*) FROM attempts a JOIN experiments e ON e.id = "
+                            "a.experiment_id WHERE e.number = 1 AND a.status = 'running'",
+                         1, 30) >= 1);
+    q_text(t, "SELECT a.workdir FROM attempts a JOIN experiments e ON e.id = a.experiment_id "
+              "WHERE e.number = 1 AND a.number = 1",
+           wd, sizeof wd);
+    snprintf(path, sizeof path, "%s/step", wd);
+    step[0] = '\0';
+    while (now_s() < end) {
+        FILE *f = fopen(path, "r");
+        if (f) {
+            if (fgets(step, (int)size, f))
+                step[strcspn(step, "\n")] = '\0';
+            fclose(f);
+            if (strchr(step, '.'))
+                return;
+        }
+        nap(0.1);
+    }
+    fail_msg("experiment 1 did not start in a worker within 30 s (%s)", path);
+}
+
+static void pilot_workers_scancel(void **state)
+{
+    tcase t;
+    char id[64] = "", st[64], step[64], sql[512];
+    (void)state;
+    setup_case(&t, "pwscancel", 4, 2, 1, "\"slowone\"", "", "");
+    submit_genesis(&t, 2, "run", t.spec, id, sizeof id);
+    wait_step_file(&t, step, sizeof step);
+    assert_int_equal(strncmp(step, id, strlen(id)), 0);
+    /* the worker step running experiment 1 is cancelled from outside */
+    assert_int_equal(tool("scancel %s", step), 0);
+    wait_job_final(id, 60, st, sizeof st);
+    if (strcmp(st, "COMPLETED") != 0)
+        show_log(&t);
+    assert_string_equal(st, "COMPLETED");
+    check_campaign(&t, 4);
+    /* its attempt came back failed with the reason, was retried once, and
+     * nothing was lost or run twice */
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM attempts a JOIN experiments e ON e.id = a.experiment_id WHERE "
+             "e.number = 1 AND a.number = 1 AND a.status = 'failed' AND a.job_id = '%s' AND "
+             "a.reason LIKE 'Slurm step %s%% ended while the attempt ran%%'",
+             step, step);
+    if (q_long(&t, sql) != 1)
+        show_attempts(&t);
+    assert_int_equal(q_long(&t, sql), 1);
+    assert_int_equal(q_long(&t, "SELECT count(*) FROM attempts"), 5);
+    assert_int_equal(q_long(&t, "SELECT count(*) FROM attempts WHERE status = 'succeeded'"), 4);
+    assert_int_equal(steps_of(&t, id, ""), 5);
+}
+
+static void pilot_workers_resume_after_kill(void **state)
+{
+    tcase t;
+    char id[64] = "", id2[64] = "", st[64], path[1300];
+    long pid = 0, running;
+    FILE *f;
+    (void)state;
+    setup_case(&t, "pwresume", 8, 2, 0, "\"sleep\", \"1\"", "", "");
+    submit_genesis(&t, 2, "run", t.spec, id, sizeof id);
+    /* some done, two running: kill genesis (its workers and the job end) */
+    assert_true(wait_for(&t, "SELECT count(*) FROM attempts WHERE status = 'succeeded'", 2, 30) >= 2);
+    assert_true(wait_for(&t, "SELECT count(*) FROM attempts WHERE status = 'running'", 1, 10) >= 1);
+    snprintf(path, sizeof path, "%s/genesis.pid", t.dir);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    assert_int_equal(fscanf(f, "%ld", &pid), 1);
+    fclose(f);
+    assert_true(pid > 1);
+    running = q_long(&t, "SELECT count(*) FROM attempts WHERE status = 'running'");
+    assert_int_equal(kill((pid_t)pid, SIGKILL), 0);
+    wait_job_final(id, 30, st, sizeof st);
+    assert_true(strcmp(st, "COMPLETED") != 0); /* the batch script died with genesis */
+    /* resume in a new allocation */
+    submit_genesis(&t, 2, "resume", t.name, id2, sizeof id2);
+    wait_job_final(id2, 60, st, sizeof st);
+    if (strcmp(st, "COMPLETED") != 0)
+        show_log(&t);
+    assert_string_equal(st, "COMPLETED");
+    /* every experiment once; those in flight at the kill were interrupted
+     * and rerun, nothing else ran twice */
+    assert_int_equal(q_long(&t, "SELECT count(*) FROM experiments WHERE status = 'completed'"), 8);
+    assert_int_equal(q_long(&t, "SELECT count(*) FROM attempts WHERE status = 'succeeded'"), 8);
+    assert_int_equal(q_long(&t, "SELECT count(*) FROM (SELECT experiment_id FROM attempts WHERE "
+                                "status = 'succeeded' GROUP BY 1 HAVING count(*) > 1)"),
+                     0);
+    assert_int_equal(q_long(&t, "SELECT count(*) FROM attempts WHERE status = 'running'"), 0);
+    if (q_long(&t, "SELECT count(*) FROM attempts WHERE status = 'interrupted'") > running)
+        show_attempts(&t);
+    assert_true(q_long(&t, "SELECT count(*) FROM attempts WHERE status = 'interrupted'") <= running);
+    assert_int_equal(q_long(&t, "SELECT count(*) FROM attempts WHERE status NOT IN ('succeeded', "
+                                "'interrupted')"),
+                     0);
+    assert_true(steps_of(&t, id2, "status = 'succeeded'") >= 1);
+    /* the old job's worker steps are gone */
+    {
+        char cmd[256], buf[256] = "";
+        FILE *p;
+        snprintf(cmd, sizeof cmd, "squeue -h -s -j '%s' 2>/dev/null | wc -l", id);
+        p = popen(cmd, "r");
+        assert_non_null(p);
+        if (!fgets(buf, sizeof buf, p))
+            buf[0] = '\0';
+        pclose(p);
+        assert_int_equal(atoi(buf), 0);
+    }
 }
 
 static void resume_after_kill(void **state)
@@ -485,6 +690,11 @@ static void requeue_one_outcome(void **state)
     setup_case(&t, "requeue", 1, 1, 0, "\"sleep\", \"3\"", "", "mode: jobs");
     pid = genesis_start(&t, "run", t.spec, "--quiet", (char *)NULL);
     wait_running_job(&t, id, sizeof id, 1);
+    /* while it runs, the store says so, with the node Slurm gave it */
+    assert_int_equal(wait_for(&t, "SELECT count(*) FROM attempts WHERE status = 'running' AND "
+                                  "job_state = 'RUNNING' AND host IS NOT NULL AND host <> ''",
+                              1, 15),
+                     1);
     assert_int_equal(tool("scontrol requeue %s", id), 0);
     assert_int_equal(wait_exit(pid), 0);
     check_campaign(&t, 1);
@@ -637,6 +847,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(jobs_campaign),
         cmocka_unit_test(array_campaign),
         cmocka_unit_test(pilot_campaign),
+        cmocka_unit_test(pilot_workers_campaign),
+        cmocka_unit_test(pilot_workers_timeout),
+        cmocka_unit_test(pilot_workers_scancel),
+        cmocka_unit_test(pilot_workers_resume_after_kill),
         cmocka_unit_test(resume_after_kill),
         cmocka_unit_test(requeue_one_outcome),
         cmocka_unit_test(scancel_is_failure),

@@ -389,6 +389,7 @@ static void executor_slurm(void **state)
     assert_string_equal(s->executor.kind, "slurm");
     assert_int_equal(s->executor.mode, GN_SLURM_AUTO);
     assert_int_equal(s->executor.cancel_on_stop, 1);
+    assert_int_equal(s->executor.launch, GN_SLURM_LAUNCH_WORKERS);
     assert_near(s->executor.poll, 2.0, 1e-12);
     assert_null(s->executor.partition);
     gn_spec_free(s);
@@ -631,6 +632,11 @@ static const bad_case bad[] = {
      "spec.yaml:9:32: executor.nodes: must be between 1 and 1000000, got 0"},
     {BASE "executor: {kind: slurm, poll: 0.001}\n", GN_ERR_SPEC,
      "spec.yaml:9:31: executor.poll: must be between 0.05 and 3600 seconds, got 0.001"},
+    {BASE "executor: {kind: slurm, mode: pilot, launch: worker}\n", GN_ERR_SPEC,
+     "spec.yaml:9:46: executor.launch: expected one of workers, steps, got 'worker'; did you "
+     "mean 'workers'?"},
+    {BASE "executor: {kind: slurm, mode: array, launch: steps}\n", GN_ERR_SPEC,
+     "spec.yaml:9:46: executor.launch: only used by executor mode pilot (this mode is array)"},
     {BASE "executor: {kind: slurm, cancel_on_stop: yes}\n", GN_ERR_SPEC,
      "spec.yaml:9:41: executor.cancel_on_stop: expected true or false, got 'yes'"},
     {BASE "executor: {kind: slurm, extra_args: [exclusive]}\n", GN_ERR_SPEC,
@@ -653,7 +659,7 @@ static const bad_case bad[] = {
     {BASE "executor: {kind: mpi, slots: 2}\n", GN_ERR_SPEC,
      "spec.yaml:9:23: executor.slots: unknown key (valid keys: kind, slots_per_rank, mode, "
      "partition, account, qos, time, nodes, ntasks, cpus_per_task, mem, gres, constraint, job_name, "
-     "array_max, extra_args, step_args, setup, poll, cancel_on_stop)"},
+     "array_max, extra_args, step_args, setup, poll, cancel_on_stop, launch)"},
     {BASE "outcome_constraints: [{name: y, max: 1}]\n", GN_ERR_SPEC,
      "spec.yaml:9:30: outcome_constraints[0].name: 'y' is an objective (objectives[0]); an "
      "outcome constraint must name another outcome"},
