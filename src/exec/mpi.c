@@ -125,7 +125,7 @@ enum {
     TAG_FAILED
 };
 
-#define WIRE_VERSION 1u
+#define WIRE_VERSION 2u /* 2: results carry flags (not_started) */
 #define SPIN_SECONDS 200e-6     /* busy-poll this long after activity */
 #define RANK0_SLEEP_SECONDS 0.0005
 #define WORKER_SLICE_SECONDS 0.0005

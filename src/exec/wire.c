@@ -172,6 +172,7 @@ void gn__wire_put_result(gn__wbuf *b, const gn_exec_result *res)
     gn__wb_str(b, res->stdout_tail);
     gn__wb_str(b, res->stderr_tail);
     gn__wb_str(b, res->outcome);
+    gn__wb_i32(b, res->not_started ? 1 : 0); /* flags: bit 0, the runner could not be started */
 }
 
 static char *dup_or(const char *s, int keep_null)
@@ -184,7 +185,7 @@ static char *dup_or(const char *s, int keep_null)
 gn_status gn__wire_get_result(gn__rbuf *r, gn_exec_result *res, gn_err *err)
 {
     const char *reason, *out_tail, *err_tail, *outcome;
-    int32_t status;
+    int32_t status, flags;
 
     memset(res, 0, sizeof *res);
     res->experiment_id = gn__rb_i64(r);
@@ -198,8 +199,12 @@ gn_status gn__wire_get_result(gn__rbuf *r, gn_exec_result *res, gn_err *err)
     out_tail = gn__rb_str(r);
     err_tail = gn__rb_str(r);
     outcome = gn__rb_str(r);
+    flags = gn__rb_i32(r);
     if (r->bad)
         return gn_err_set(err, GN_ERR_INTERNAL, "malformed result message: too short");
+    if (flags & ~1)
+        return gn_err_set(err, GN_ERR_INTERNAL, "malformed result message: flags %ld",
+                          (long)flags);
     if (status != GN_ATT_SUCCEEDED && status != GN_ATT_FAILED && status != GN_ATT_TIMEOUT &&
         status != GN_ATT_CANCELLED)
         return gn_err_set(err, GN_ERR_INTERNAL, "malformed result message: attempt status %ld",
@@ -208,6 +213,7 @@ gn_status gn__wire_get_result(gn__rbuf *r, gn_exec_result *res, gn_err *err)
         return gn_err_set(err, GN_ERR_INTERNAL,
                           "malformed result message: a succeeded attempt without an outcome");
     res->status = (gn_att_status)status;
+    res->not_started = flags & 1;
     res->reason = dup_or(reason, 1);
     res->stdout_tail = dup_or(out_tail, 0);
     res->stderr_tail = dup_or(err_tail, 0);

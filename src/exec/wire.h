@@ -74,8 +74,9 @@ gn_status gn__wire_get_task(gn__rbuf *r, size_t dim, gn_task *t, double **x, siz
                             gn_err *err);
 
 /* A finished attempt: experiment id, attempt, status, exit code, signal,
- * started, finished, reason, stdout and stderr tails, outcome (the job
- * fields and not_started are not sent). */
+ * started, finished, reason, stdout and stderr tails, outcome, and flags
+ * (bit 0: not_started, the runner could not be started on the worker, so
+ * the run stops with its reason). The job fields are not sent. */
 void gn__wire_put_result(gn__wbuf *b, const gn_exec_result *res);
 /* Reads one into *res (heap strings, gn_exec_result_destroy). On
  * GN_ERR_INTERNAL (malformed: a bad status, a length past the end) or
@@ -94,7 +95,7 @@ typedef struct gn__wire_start {
     size_t text_len;
 } gn__wire_start;
 
-#define GN__WIRE_VERSION 1
+#define GN__WIRE_VERSION 2 /* 2: results carry flags (not_started) */
 
 void gn__wire_put_start(gn__wbuf *b, const gn__wire_start *s);
 /* Strings point into the message. GN_ERR_INTERNAL when malformed or of

@@ -512,6 +512,52 @@ static void nested_mpi_runner(void **state)
     sqlite3_close(s);
 }
 
+/* A runner that cannot be started on a worker (its #! interpreter is
+ * missing: only exec itself finds out) is a set-up problem, as locally:
+ * the worker says so with the result, the run stops with the reason, and
+ * no experiment is marked failed (they run again on resume). */
+static void runner_not_startable(void **state)
+{
+    char dir[512], spec[600], db[600], log[600], runner[600], text[8192];
+    sqlite3 *s;
+    FILE *f;
+    size_t n;
+    (void)state;
+    NEED_MPIRUN();
+    fresh_dir(dir, sizeof dir, "notstart");
+    snprintf(runner, sizeof runner, "%s/broken.sh", dir);
+    write_file(runner, "#!/no/such/interpreter\necho '{\"y\": 1}'\n");
+    assert_int_equal(chmod(runner, 0755), 0);
+    snprintf(spec, sizeof spec, "%s/broken.yaml", dir);
+    snprintf(db, sizeof db, "%s/g.db", dir);
+    snprintf(log, sizeof log, "%s/mpirun.log", dir);
+    write_file(spec,
+               "name: broken\n"
+               "parameters:\n"
+               "  - {name: x, type: real, low: 0, high: 1}\n"
+               "objectives:\n"
+               "  - {name: y, goal: minimize}\n"
+               "runner:\n"
+               "  command: [\"%s\"]\n"
+               "  retries: 2\n"
+               "planner: {strategy: sobol, seed: 3}\n"
+               "budget: {experiments: 12}\n"
+               "executor: {kind: mpi}\n",
+               runner);
+    assert_true(wait_exit(mpirun_start("run", spec, db, log)) != 0);
+    f = fopen(log, "r");
+    assert_non_null(f);
+    n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    if (!strstr(text, "cannot start runner"))
+        fail_msg("the run did not stop with the runner's set-up error:\n%s", text);
+    s = db_open(db);
+    assert_int_equal(query_long(s, "SELECT count(*) FROM experiments WHERE status = 'failed'"), 0);
+    assert_int_equal(query_long(s, "SELECT count(*) FROM experiments WHERE status = 'completed'"), 0);
+    sqlite3_close(s);
+}
+
 static void not_under_mpirun(void **state)
 {
     char dir[512], spec[600], db[600], cmd[2000], out[4096];
@@ -546,6 +592,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(worker_timeout),
         cmocka_unit_test(resume_after_kill),
         cmocka_unit_test(nested_mpi_runner),
+        cmocka_unit_test(runner_not_startable),
         cmocka_unit_test(not_under_mpirun),
     };
     if (argc > 1)
