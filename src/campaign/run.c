@@ -42,15 +42,6 @@ typedef struct run_item {
     gn_task_started started;
 } run_item;
 
-/* Group commit: finished attempts (and the starts noted since the last
- * commit) wait for their transaction until RECORD_MAX results are in, or
- * RECORD_SECONDS after the first of them, whichever comes first, as long as
- * nothing needs them sooner (see may_defer): one fsync for many fast
- * experiments. Nothing hears of a result before its commit, so a crash in
- * that window only reruns those experiments on resume. */
-#define RECORD_MAX 64
-#define RECORD_SECONDS 0.005
-
 typedef struct run_state {
     gn_campaign *c;
     const gn_run_options *opts;
@@ -65,11 +56,6 @@ typedef struct run_state {
     int propose_ahead;  /* the planner ignores outcomes: propose in large batches */
     run_item **running;
     size_t n_running, cap_running;
-    /* finished, not yet recorded (group commit), and since when something
-     * (a result or a start) waits for its commit */
-    gn_exec_result held[RECORD_MAX];
-    size_t n_held;
-    double waiting_since;
     double *pending;    /* scratch: points of queued + running items */
     long busy;          /* experiments not abandoned (count against the budget) */
     long n_issued;      /* highest experiment number */
@@ -533,23 +519,6 @@ static void outcome_summary(const gn_campaign *c, const double *y, const double 
     }
 }
 
-/* An item whose start waits in rs->starting (not committed yet) and that
- * already finished: its start is taken out of the batch (1), so that the
- * finish records the attempt as one new row; 0 when its start is not
- * there (a commit failed: it was never recorded). */
-static int unstart(run_state *rs, run_item *it)
-{
-    size_t i;
-    for (i = 0; i < rs->n_starting; i++)
-        if (rs->starting[i] == it) {
-            rs->n_starting--;
-            rs->starting[i] = rs->starting[rs->n_starting];
-            rs->start_recs[i] = rs->start_recs[rs->n_starting];
-            return 1;
-        }
-    return 0;
-}
-
 /* Records the starts noted by run_submit and the n finished attempts in
  * res in ONE transaction (one durable commit per turn of the loop), then
  * requeues retries, tells the planner and reports: an outcome is committed
@@ -567,7 +536,6 @@ static gn_status run_record(run_state *rs, gn_exec_result *res, size_t n, gn_err
     size_t i, k = 0, n_told = 0;
     run_item *not_started = NULL; /* the first whose runner could not be started */
     int unstarted[64];
-    int whole[64]; /* started and ended within this commit: one new row, both events */
     char not_started_why[GN_ERR_MSG_MAX];
     gn_status st = GN_OK;
 
@@ -581,8 +549,7 @@ static gn_status run_record(run_state *rs, gn_exec_result *res, size_t n, gn_err
         if (!it)
             return gn_err_set(err, GN_ERR_INTERNAL, "executor returned an unknown experiment %lld",
                               (long long)res[i].experiment_id);
-        whole[k] = it->attempt_id == 0;
-        if (it->attempt_id == 0 && !unstart(rs, it)) {
+        if (it->attempt_id == 0) {
             /* its start was never recorded (a failed commit): nor is its
              * end; the experiment is still proposed and a resume reruns it */
             item_free(it);
@@ -590,7 +557,7 @@ static gn_status run_record(run_state *rs, gn_exec_result *res, size_t n, gn_err
         }
         items[k] = it;
         memset(a, 0, sizeof *a);
-        a->id = it->attempt_id; /* 0: started and finished in this batch, one new row */
+        a->id = it->attempt_id;
         a->experiment_id = it->rec.id;
         a->number = it->attempt;
         a->status = res[i].status;
@@ -673,13 +640,6 @@ static gn_status run_record(run_state *rs, gn_exec_result *res, size_t n, gn_err
     for (i = 0; i < n && st == GN_OK; i++) {
         run_item *it = items[i];
         double secs = atts[i].finished - atts[i].started;
-        if (whole[i] && rs->opts && rs->opts->on_event) {
-            if (it->attempt > 1)
-                emit(rs, "experiment %lld started (attempt %d)", (long long)it->rec.number,
-                     it->attempt);
-            else
-                emit(rs, "experiment %lld started", (long long)it->rec.number);
-        }
         if (fin[i].exp_status == GN_EXP_COMPLETED) {
             rs->completed++;
             rs->finished_here++;
@@ -778,87 +738,43 @@ static gn_status run_job_updates(run_state *rs, gn_err *err)
     return st;
 }
 
-/* Whether this turn may leave its finished attempts and starts for a later
- * commit (group commit, RECORD_MAX / RECORD_SECONDS): only while new
- * experiments are being started, something still runs (its end is what
- * the next turn waits for), no free slot waits for a proposal (proposing
- * needs the planner told), all that finished succeeded (failures, retries
- * and cancels are recorded and reported at once) and nothing asks to stop. */
-static int may_defer(run_state *rs, int start_new, double now)
-{
-    gn_campaign *c = rs->c;
-    size_t free_slots, i;
-
-    if (!start_new || c->stop_requests || rs->n_held >= RECORD_MAX ||
-        (rs->n_held == 0 && rs->n_starting == 0))
-        return 0;
-    if (now - rs->waiting_since >= RECORD_SECONDS || gn_executor_running(rs->exec) == 0)
-        return 0;
-    free_slots = gn_executor_free_slots(rs->exec);
-    if (free_slots > rs->n_queue && c->rec.budget - rs->busy > 0)
-        return 0;
-    for (i = 0; i < rs->n_held; i++)
-        if (rs->held[i].status != GN_ATT_SUCCEEDED || rs->held[i].not_started)
-            return 0;
-    return 1;
-}
-
 /* One turn of the loop:
  *   wait for finished attempts (not at all when nothing runs, briefly when
- *   queued experiments wait for the slots that finishing frees, and never
- *   past the group commit's deadline);
+ *   queued experiments wait for the slots that finishing frees);
  *   start_new: submit queued experiments to the free slots;
- *   unless the commit may wait (may_defer): ONE transaction for the starts
- *   and the finished attempts (run_record); report, requeue, tell the
- *   planner; start_new: propose what the free slots will need next turn.
- * The results are released once recorded; returns the first error. */
+ *   ONE transaction: those starts and the finished attempts (run_record);
+ *   report, requeue, tell the planner;
+ *   start_new: propose what the free slots will need next turn.
+ * The results are always released; returns the first error. */
 static gn_status run_turn(run_state *rs, double max_wait, volatile int *interrupt, int start_new,
                           gn_err *err)
 {
     gn_campaign *c = rs->c;
-    gn_exec_result *res = rs->held + rs->n_held;
+    gn_exec_result res[64];
     size_t n = 0, i, free_slots, started;
     long allowed;
-    double now;
-    int waiting;
     gn_status st = GN_OK, st2;
 
     if (gn_executor_running(rs->exec) > 0) {
         if (start_new && rs->n_queue > 0 && gn_executor_free_slots(rs->exec) > 0)
             max_wait = 0;
-        if (rs->n_held > 0 || rs->n_starting > 0) {
-            double left = rs->waiting_since + RECORD_SECONDS - gn_time_mono();
-            if (left < max_wait)
-                max_wait = left > 0 ? left : 0;
-        }
-        st = gn_executor_wait(rs->exec, max_wait, interrupt, res, RECORD_MAX - rs->n_held, &n, err);
+        st = gn_executor_wait(rs->exec, max_wait, interrupt, res, 64, &n, err);
         if (st != GN_OK)
             return st;
     }
-    now = gn_time_mono();
-    waiting = rs->n_held > 0 || rs->n_starting > 0;
-    rs->n_held += n;
-    for (i = 0; i < rs->n_held && start_new; i++)
-        if (rs->held[i].not_started)
+    for (i = 0; i < n && start_new; i++)
+        if (res[i].not_started)
             start_new = 0; /* run_record stops the run: start nothing more */
     if (start_new)
         st = run_submit(rs, err); /* what it did submit is recorded all the same */
-    if (!waiting && (rs->n_held > 0 || rs->n_starting > 0))
-        rs->waiting_since = now;
     if (st == GN_OK)
         st = run_job_updates(rs, err);
-    if (st == GN_OK && may_defer(rs, start_new, now)) {
-        progress(rs, 0);
-        return GN_OK;
-    }
     started = rs->n_starting;
-    n = rs->n_held;
-    st2 = run_record(rs, rs->held, n, st == GN_OK ? err : NULL);
+    st2 = run_record(rs, res, n, st == GN_OK ? err : NULL);
     if (st == GN_OK)
         st = st2;
     for (i = 0; i < n; i++)
-        gn_exec_result_destroy(&rs->held[i]);
-    rs->n_held = 0;
+        gn_exec_result_destroy(&res[i]);
     if (st == GN_OK && start_new && !c->stop_requests) {
         free_slots = gn_executor_free_slots(rs->exec);
         allowed = c->rec.budget - rs->busy;
@@ -899,8 +815,6 @@ static void run_free(run_state *rs)
         item_free(rs->queue[rs->q_head + i]);
     for (i = 0; i < rs->n_running; i++)
         item_free(rs->running[i]);
-    for (i = 0; i < rs->n_held; i++)
-        gn_exec_result_destroy(&rs->held[i]);
     gn_free(rs->queue);
     gn_free(rs->running);
     gn_free(rs->starting);
