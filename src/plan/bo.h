@@ -57,7 +57,7 @@ typedef struct gn_bo_options {
                                       UCB with beta 0.1 instead of the acquisition (default 0.1;
                                       0 = never; no effect without a budget) */
     int exploit_every;             /* every k-th model-based proposal exploits the same way, with a
-                                      global model (not in pools or trust regions); default 4,
+                                      global model (not in pools or trust regions); default 2,
                                       0 = never */
 } gn_bo_options;
 
@@ -79,6 +79,11 @@ gn_status gn_bo_set_options(void *state, const gn_bo_options *o, gn_err *err);
  * naming the first that is not). Replaces an earlier pool. When every
  * candidate has been used, ask returns GN_ERR_INFEASIBLE. */
 gn_status gn_bo_set_candidates(void *state, const double *X, size_t n, gn_err *err);
+
+/* For tests: the trust region's current side length (before the
+ * lengthscale weights) and its number of restarts. state is a bo planner
+ * state; either pointer may be NULL. */
+void gn__bo_trust_region(const void *state, double *length, int *restarts);
 
 extern const gn_planner_type gn_planner_bo;
 

@@ -349,6 +349,7 @@ static void options_defaults(void **state)
     gn_bo_options_default(&o, &t->spec);
     assert_int_equal(o.initial, 5); /* max(2*2+1, 5) */
     assert_int_equal(o.acquisition, GN_BO_ACQ_LOGEI);
+    assert_int_equal(o.exploit_every, 2);
     t->spec.budget.experiments = 9;
     gn_bo_options_default(&o, &t->spec);
     assert_int_equal(o.initial, 3); /* capped at budget/3 */
@@ -774,6 +775,60 @@ static void trust_region_high_dim(void **state)
     assert_true(median3(bo[0], bo[1], bo[2]) < 0.5 * median3(so[0], so[1], so[2]));
 }
 
+/* TuRBO's batch rule: a tell of 4 observations of which one (the last)
+ * improves the best is one success; three in a row double the box (0.8 ->
+ * 1.6). Counted observation by observation, each such batch would be 3
+ * failures then 1 success, and the box would never grow. A batch without
+ * an improvement is 4 failures: at dim 10, three of them (12 >= 10) halve
+ * the box. No ask is needed: the bookkeeping happens at tell. */
+static void trust_region_batch_rule(void **state)
+{
+    tspec *t = ts_new(1, 100);
+    void *s;
+    double x[4 * 10], y[4], len = 0.0;
+    gn_observation ob[4];
+    gn_err err;
+    int j, b, k;
+    (void)state;
+
+    for (j = 0; j < 10; j++)
+        ts_real(t, 0, 1);
+    s = bo_new(t, 1, NULL);
+    for (b = 0; b < 6 + 3; b++) {
+        /* first the initial design (21 points, 6 batches), then 3 batches
+         * whose last observation is a new best */
+        for (k = 0; k < 4; k++) {
+            for (j = 0; j < 10; j++)
+                x[k * 10 + j] = 0.01 * (double)(b * 4 + k + 1) + 0.001 * (double)j;
+            y[k] = (k == 3) ? 10.0 + (double)b : 1.0;
+            ob[k].x = x + k * 10;
+            ob[k].status = GN_OBS_COMPLETED;
+            ob[k].y = &y[k];
+            ob[k].c = NULL;
+        }
+        assert_int_equal(gn_planner_bo.tell(s, ob, 4, &err), GN_OK);
+    }
+    gn__bo_trust_region(s, &len, NULL);
+    assert_true(fabs(len - 1.6) < 1e-12);
+
+    for (b = 0; b < 3; b++) { /* no improvement: 4 failures each */
+        for (k = 0; k < 4; k++) {
+            for (j = 0; j < 10; j++)
+                x[k * 10 + j] = 0.5 + 0.01 * (double)(b * 4 + k + 1) + 0.001 * (double)j;
+            y[k] = 0.0;
+            ob[k].x = x + k * 10;
+            ob[k].status = GN_OBS_COMPLETED;
+            ob[k].y = &y[k];
+            ob[k].c = NULL;
+        }
+        assert_int_equal(gn_planner_bo.tell(s, ob, 4, &err), GN_OK);
+    }
+    gn__bo_trust_region(s, &len, NULL);
+    assert_true(fabs(len - 0.8) < 1e-12);
+    gn_planner_bo.destroy(s);
+    free(t);
+}
+
 /* ---- out of memory ------------------------------------------------------------------ */
 
 static void out_of_memory(void **state)
@@ -831,6 +886,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(reproducible),
     cmocka_unit_test(failures),
     cmocka_unit_test(trust_region_high_dim),
+    cmocka_unit_test(trust_region_batch_rule),
     cmocka_unit_test(out_of_memory),
 };
 
