@@ -45,6 +45,35 @@ extern int gn_cli_leave_jobs;
 int gn_cli_run_options(const char *cmd, const char *help, int argc, char **argv, const char **db_path,
                        double *grace, int *quiet);
 
+/* The options of the subcommands that share gn_cli_parse; each command
+ * says which it takes by their letters (GN_OPT_*). */
+typedef struct gn_cli_opts {
+    const char *db;       /* --db PATH */
+    int json;             /* --json */
+    const char *format;   /* --format F (NULL: not given) */
+    const char *output;   /* -o, --output FILE (NULL: not given) */
+    int admin, remove;    /* --admin, --remove */
+    const char *description, *role, *clearance, *name, *expires, *user, *action;
+    long limit;           /* --limit N, 1..100000 (default 50) */
+    const char *anchor;   /* --anchor SEQ:HASH */
+} gn_cli_opts;
+
+enum {
+    GN_OPT_DB = 'd', GN_OPT_JSON = 'j', GN_OPT_FORMAT = 'f', GN_OPT_OUTPUT = 'o',
+    GN_OPT_ADMIN = 'a', GN_OPT_REMOVE = 'R', GN_OPT_DESC = 'D', GN_OPT_ROLE = 'r',
+    GN_OPT_CLEAR = 'c', GN_OPT_NAME = 'n', GN_OPT_EXPIRES = 'e', GN_OPT_USER = 'u',
+    GN_OPT_ACTION = 'A', GN_OPT_LIMIT = 'l', GN_OPT_ANCHOR = 'H'
+};
+
+/* Parses argv (argv[0] is the leaf command word) allowing -h/--help and
+ * the options whose letters are in `allowed`, and expecting n_pos..max_pos
+ * positional words, which go to pos[] (NULL past the last). An option that
+ * exists but is not allowed here, an unknown one, or a wrong count of
+ * words is a usage error: a message and the help on stderr. Returns -1 to
+ * go on, else the exit code to return (help: 0). */
+int gn_cli_parse(const char *cmd, const char *help, const char *allowed, int argc, char **argv,
+                 int n_pos, int max_pos, gn_cli_opts *o, const char **pos);
+
 /* Runs `rank0(argc, argv)` on MPI rank 0 (or without MPI) and the MPI
  * worker loop on every other rank, then finalises MPI. Returns the exit
  * code. */

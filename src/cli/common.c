@@ -1,6 +1,7 @@
 /*
  * cli/common.c - helpers shared by the subcommands.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
@@ -142,4 +143,82 @@ int gn_cli_with_mpi_ranks(const char *cmd, int (*rank0)(int, char **), int argc,
     rc = rank0(argc, argv);
     gn_mpi_finalize();
     return rc;
+}
+
+int gn_cli_parse(const char *cmd, const char *help, const char *allowed, int argc, char **argv,
+                 int n_pos, int max_pos, gn_cli_opts *o, const char **pos)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, GN_OPT_DB},
+        {"json", no_argument, NULL, GN_OPT_JSON},
+        {"format", required_argument, NULL, GN_OPT_FORMAT},
+        {"output", required_argument, NULL, GN_OPT_OUTPUT},
+        {"admin", no_argument, NULL, GN_OPT_ADMIN},
+        {"remove", no_argument, NULL, GN_OPT_REMOVE},
+        {"description", required_argument, NULL, GN_OPT_DESC},
+        {"role", required_argument, NULL, GN_OPT_ROLE},
+        {"clearance", required_argument, NULL, GN_OPT_CLEAR},
+        {"name", required_argument, NULL, GN_OPT_NAME},
+        {"expires", required_argument, NULL, GN_OPT_EXPIRES},
+        {"user", required_argument, NULL, GN_OPT_USER},
+        {"action", required_argument, NULL, GN_OPT_ACTION},
+        {"limit", required_argument, NULL, GN_OPT_LIMIT},
+        {"anchor", required_argument, NULL, GN_OPT_ANCHOR},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    /* -o is the one short option with a value, where a command takes it */
+    const char *shortopts = strchr(allowed, GN_OPT_OUTPUT) ? "ho:" : "h";
+    int opt, i, n;
+    char *end;
+
+    memset(o, 0, sizeof *o);
+    o->limit = 50;
+    optind = 1;
+    opterr = 1;
+    while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        if (opt == 'h') {
+            fputs(help, stdout);
+            return GN_EXIT_OK;
+        }
+        if (opt == '?' || opt == ':' || !strchr(allowed, opt)) {
+            if (opt != '?' && opt != ':')
+                gn_cli_error(cmd, "option '%s' does not apply here", argv[optind - 1]);
+            fputs(help, stderr);
+            return GN_EXIT_USAGE;
+        }
+        switch (opt) {
+        case GN_OPT_DB: o->db = optarg; break;
+        case GN_OPT_JSON: o->json = 1; break;
+        case GN_OPT_FORMAT: o->format = optarg; break;
+        case GN_OPT_OUTPUT: o->output = optarg; break;
+        case GN_OPT_ADMIN: o->admin = 1; break;
+        case GN_OPT_REMOVE: o->remove = 1; break;
+        case GN_OPT_DESC: o->description = optarg; break;
+        case GN_OPT_ROLE: o->role = optarg; break;
+        case GN_OPT_CLEAR: o->clearance = optarg; break;
+        case GN_OPT_NAME: o->name = optarg; break;
+        case GN_OPT_EXPIRES: o->expires = optarg; break;
+        case GN_OPT_USER: o->user = optarg; break;
+        case GN_OPT_ACTION: o->action = optarg; break;
+        case GN_OPT_ANCHOR: o->anchor = optarg; break;
+        case GN_OPT_LIMIT:
+            errno = 0;
+            o->limit = strtol(optarg, &end, 10);
+            if (errno || !*optarg || *end || o->limit < 1 || o->limit > 100000) {
+                gn_cli_error(cmd, "--limit expects a number from 1 to 100000, got '%s'", optarg);
+                return GN_EXIT_USAGE;
+            }
+            break;
+        default: break;
+        }
+    }
+    n = argc - optind;
+    if (n < n_pos || n > max_pos) {
+        gn_cli_error(cmd, n < n_pos ? "missing arguments" : "too many arguments");
+        fputs(help, stderr);
+        return GN_EXIT_USAGE;
+    }
+    for (i = 0; i < max_pos; i++)
+        pos[i] = i < n ? argv[optind + i] : NULL;
+    return -1;
 }

@@ -2,7 +2,6 @@
  * cli/export.c - `genesis export NAME --format csv|json [-o FILE]`.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,32 +26,18 @@ static const char help[] =
 
 int gn_cmd_export(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"db", required_argument, NULL, 'd'},
-                                             {"format", required_argument, NULL, 'f'},
-                                             {"output", required_argument, NULL, 'o'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
-    const char *db_path = NULL, *format = "json", *path = NULL;
-    int opt, rc;
+    gn_cli_opts o;
+    const char *pos[1], *format, *path;
+    int rc;
     gn_db *db = NULL;
     gn_campaign *c = NULL;
     FILE *out = stdout;
     gn_status st;
 
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'd': db_path = optarg; break;
-        case 'f': format = optarg; break;
-        case 'o': path = optarg; break;
-        case 'h': fputs(help, stdout); return GN_EXIT_OK;
-        default: fputs(help, stderr); return GN_EXIT_USAGE;
-        }
-    }
-    if (optind != argc - 1) {
-        fputs(help, stderr);
-        return GN_EXIT_USAGE;
-    }
+    if ((rc = gn_cli_parse("export", help, "dfo", argc, argv, 1, 1, &o, pos)) >= 0)
+        return rc;
+    format = o.format ? o.format : "json";
+    path = o.output;
     if (strcmp(format, "csv") && strcmp(format, "json") && strcmp(format, "hdf5")) {
         gn_cli_error("export", "--format expects csv or json (or hdf5 with -o), got '%s'", format);
         return GN_EXIT_USAGE;
@@ -61,7 +46,7 @@ int gn_cmd_export(int argc, char **argv)
         gn_cli_error("export", "--format hdf5 needs -o FILE");
         return GN_EXIT_USAGE;
     }
-    rc = gn_cli_open("export", db_path, argv[optind], &db, &c);
+    rc = gn_cli_open("export", o.db, pos[0], &db, &c);
     if (rc)
         return rc;
     if (!strcmp(format, "hdf5")) {

@@ -82,92 +82,8 @@ static const char help_audit[] =
     "Each takes --db PATH and --help.\n"
     "exit status: 0 ok (intact), 1 error or a tampered log, 2 usage\n";
 
-/* Options any of these subcommands may take; each says which it allows. */
-typedef struct opts {
-    const char *db;
-    int json, admin, remove;
-    const char *description, *role, *clearance, *name, *expires, *user, *action;
-    long limit;
-    const char *anchor;
-} opts;
-
-enum {
-    O_DB = 'd', O_JSON = 'j', O_ADMIN = 'a', O_REMOVE = 'R', O_DESC = 'D', O_ROLE = 'r',
-    O_CLEAR = 'c', O_NAME = 'n', O_EXPIRES = 'e', O_USER = 'u', O_ACTION = 'A', O_LIMIT = 'l',
-    O_ANCHOR = 'H'
-};
-
-/* Parses argv (argv[0] is the leaf command word) allowing the options in
- * `allowed` (their letters above) and expecting n_pos..max_pos positional
- * words, which go to pos[]. Returns -1 to go on, else the exit code (help:
- * 0). */
-static int parse(const char *cmd, const char *help, const char *allowed, int argc, char **argv,
-                 int n_pos, int max_pos, opts *o, const char **pos)
-{
-    static const struct option longopts[] = {
-        {"db", required_argument, NULL, O_DB},          {"json", no_argument, NULL, O_JSON},
-        {"admin", no_argument, NULL, O_ADMIN},          {"remove", no_argument, NULL, O_REMOVE},
-        {"description", required_argument, NULL, O_DESC},
-        {"role", required_argument, NULL, O_ROLE},      {"clearance", required_argument, NULL, O_CLEAR},
-        {"name", required_argument, NULL, O_NAME},      {"expires", required_argument, NULL, O_EXPIRES},
-        {"user", required_argument, NULL, O_USER},      {"action", required_argument, NULL, O_ACTION},
-        {"limit", required_argument, NULL, O_LIMIT},    {"help", no_argument, NULL, 'h'},
-        {"anchor", required_argument, NULL, O_ANCHOR},
-        {NULL, 0, NULL, 0}};
-    int opt, i, n;
-    char *end;
-
-    memset(o, 0, sizeof *o);
-    o->limit = 50;
-    optind = 1;
-    opterr = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        if (opt == 'h') {
-            fputs(help, stdout);
-            return GN_EXIT_OK;
-        }
-        if (opt == '?' || opt == ':' || !strchr(allowed, opt)) {
-            if (opt != '?' && opt != ':')
-                gn_cli_error(cmd, "option '%s' does not apply here", argv[optind - 1]);
-            fputs(help, stderr);
-            return GN_EXIT_USAGE;
-        }
-        switch (opt) {
-        case O_DB: o->db = optarg; break;
-        case O_JSON: o->json = 1; break;
-        case O_ADMIN: o->admin = 1; break;
-        case O_REMOVE: o->remove = 1; break;
-        case O_DESC: o->description = optarg; break;
-        case O_ROLE: o->role = optarg; break;
-        case O_CLEAR: o->clearance = optarg; break;
-        case O_NAME: o->name = optarg; break;
-        case O_EXPIRES: o->expires = optarg; break;
-        case O_USER: o->user = optarg; break;
-        case O_ACTION: o->action = optarg; break;
-        case O_ANCHOR: o->anchor = optarg; break;
-        case O_LIMIT:
-            errno = 0;
-            o->limit = strtol(optarg, &end, 10);
-            if (errno || !*optarg || *end || o->limit < 1 || o->limit > 100000) {
-                gn_cli_error(cmd, "--limit expects a number from 1 to 100000, got '%s'", optarg);
-                return GN_EXIT_USAGE;
-            }
-            break;
-        }
-    }
-    n = argc - optind;
-    if (n < n_pos || n > max_pos) {
-        gn_cli_error(cmd, n < n_pos ? "missing arguments" : "too many arguments");
-        fputs(help, stderr);
-        return GN_EXIT_USAGE;
-    }
-    for (i = 0; i < max_pos; i++)
-        pos[i] = i < n ? argv[optind + i] : NULL;
-    return -1;
-}
-
 /* Opens the database; prints the error and returns the exit code, or 0. */
-static int open_db(const char *cmd, const opts *o, gn_db **db)
+static int open_db(const char *cmd, const gn_cli_opts *o, gn_db **db)
 {
     return gn_cli_open(cmd, o->db, NULL, db, NULL);
 }
@@ -250,7 +166,7 @@ int gn_cmd_user(int argc, char **argv)
     gn_db *db = NULL;
     char *text = NULL;
     gn_status st;
-    opts o;
+    gn_cli_opts o;
     int rc;
 
     if (!sub || sub[0] == '-') {
@@ -262,7 +178,7 @@ int gn_cmd_user(int argc, char **argv)
         return GN_EXIT_USAGE;
     }
     if (!strcmp(sub, "add")) {
-        if ((rc = parse("user add", help_user, "da", argc - 1, argv + 1, 1, 1, &o, pos)) >= 0)
+        if ((rc = gn_cli_parse("user add", help_user, "da", argc - 1, argv + 1, 1, 1, &o, pos)) >= 0)
             return rc;
         if ((rc = open_db("user add", &o, &db)))
             return rc;
@@ -271,7 +187,7 @@ int gn_cmd_user(int argc, char **argv)
         if (!st)
             printf("added user %s%s\n", pos[0], o.admin ? " (server admin)" : "");
     } else if (!strcmp(sub, "list")) {
-        if ((rc = parse("user list", help_user, "dj", argc - 1, argv + 1, 0, 0, &o, pos)) >= 0)
+        if ((rc = gn_cli_parse("user list", help_user, "dj", argc - 1, argv + 1, 0, 0, &o, pos)) >= 0)
             return rc;
         if ((rc = open_db("user list", &o, &db)))
             return rc;
@@ -280,7 +196,7 @@ int gn_cmd_user(int argc, char **argv)
     } else if (!strcmp(sub, "disable") || !strcmp(sub, "enable")) {
         int off = !strcmp(sub, "disable");
         const char *cmd = off ? "user disable" : "user enable";
-        if ((rc = parse(cmd, help_user, "d", argc - 1, argv + 1, 1, 1, &o, pos)) >= 0)
+        if ((rc = gn_cli_parse(cmd, help_user, "d", argc - 1, argv + 1, 1, 1, &o, pos)) >= 0)
             return rc;
         if ((rc = open_db(cmd, &o, &db)))
             return rc;
@@ -325,7 +241,7 @@ int gn_cmd_project(int argc, char **argv)
     gn_db *db = NULL;
     char *text = NULL;
     gn_status st;
-    opts o;
+    gn_cli_opts o;
     int rc;
 
     if (!sub || sub[0] == '-') {
@@ -337,7 +253,7 @@ int gn_cmd_project(int argc, char **argv)
         return GN_EXIT_USAGE;
     }
     if (!strcmp(sub, "add")) {
-        if ((rc = parse("project add", help_project, "dD", argc - 1, argv + 1, 1, 1, &o, pos)) >=
+        if ((rc = gn_cli_parse("project add", help_project, "dD", argc - 1, argv + 1, 1, 1, &o, pos)) >=
             0)
             return rc;
         if ((rc = open_db("project add", &o, &db)))
@@ -347,7 +263,7 @@ int gn_cmd_project(int argc, char **argv)
         if (!st)
             printf("added project %s\n", pos[0]);
     } else if (!strcmp(sub, "list")) {
-        if ((rc = parse("project list", help_project, "dj", argc - 1, argv + 1, 0, 0, &o, pos)) >=
+        if ((rc = gn_cli_parse("project list", help_project, "dj", argc - 1, argv + 1, 0, 0, &o, pos)) >=
             0)
             return rc;
         if ((rc = open_db("project list", &o, &db)))
@@ -355,7 +271,7 @@ int gn_cmd_project(int argc, char **argv)
         st = gn_db_projects_json(db, &text);
         rc = st ? fail("project list", db, st) : show(text, o.json, projects_table);
     } else if (!strcmp(sub, "member")) {
-        if ((rc = parse("project member", help_project, "drcR", argc - 1, argv + 1, 2, 2, &o,
+        if ((rc = gn_cli_parse("project member", help_project, "drcR", argc - 1, argv + 1, 2, 2, &o,
                         pos)) >= 0)
             return rc;
         if (o.remove ? (o.role || o.clearance) : !o.role) {
@@ -441,7 +357,7 @@ int gn_cmd_token(int argc, char **argv)
     gn_db *db = NULL;
     char *text = NULL;
     gn_status st;
-    opts o;
+    gn_cli_opts o;
     int rc;
 
     if (!sub || sub[0] == '-') {
@@ -456,7 +372,7 @@ int gn_cmd_token(int argc, char **argv)
         char secret[GN_TOKEN_SECRET_SIZE];
         double secs, expires = 0;
         int64_t id = 0;
-        if ((rc = parse("token create", help_token, "dne", argc - 1, argv + 1, 1, 1, &o, pos)) >=
+        if ((rc = gn_cli_parse("token create", help_token, "dne", argc - 1, argv + 1, 1, 1, &o, pos)) >=
             0)
             return rc;
         secs = parse_duration(o.expires ? o.expires : "90d");
@@ -491,7 +407,7 @@ int gn_cmd_token(int argc, char **argv)
             rc = GN_EXIT_OK;
         }
     } else if (!strcmp(sub, "list")) {
-        if ((rc = parse("token list", help_token, "dju", argc - 1, argv + 1, 0, 1, &o, pos)) >= 0)
+        if ((rc = gn_cli_parse("token list", help_token, "dju", argc - 1, argv + 1, 0, 1, &o, pos)) >= 0)
             return rc;
         if ((rc = open_db("token list", &o, &db)))
             return rc;
@@ -500,7 +416,7 @@ int gn_cmd_token(int argc, char **argv)
     } else if (!strcmp(sub, "revoke")) {
         long long id;
         char *end;
-        if ((rc = parse("token revoke", help_token, "d", argc - 1, argv + 1, 1, 1, &o, pos)) >= 0)
+        if ((rc = gn_cli_parse("token revoke", help_token, "d", argc - 1, argv + 1, 1, 1, &o, pos)) >= 0)
             return rc;
         errno = 0;
         id = strtoll(pos[0], &end, 10);
@@ -573,7 +489,7 @@ int gn_cmd_audit(int argc, char **argv)
     gn_db *db = NULL;
     char *text = NULL;
     gn_status st;
-    opts o;
+    gn_cli_opts o;
     int rc;
 
     if (!sub || sub[0] == '-') {
@@ -587,7 +503,7 @@ int gn_cmd_audit(int argc, char **argv)
     if (!strcmp(sub, "verify")) {
         int64_t bad = 0, checked = 0, head_seq = 0, anchor_seq = 0;
         char head_hash[65] = "", anchor_hash[65] = "";
-        if ((rc = parse("audit verify", help_audit, "djH", argc - 1, argv + 1, 0, 0, &o, pos)) >=
+        if ((rc = gn_cli_parse("audit verify", help_audit, "djH", argc - 1, argv + 1, 0, 0, &o, pos)) >=
             0)
             return rc;
         if (o.anchor && parse_anchor(o.anchor, &anchor_seq, anchor_hash)) {
@@ -631,7 +547,7 @@ int gn_cmd_audit(int argc, char **argv)
             rc = st == GN_OK ? GN_EXIT_OK : GN_EXIT_ERROR;
         }
     } else if (!strcmp(sub, "list")) {
-        if ((rc = parse("audit list", help_audit, "djluA", argc - 1, argv + 1, 0, 0, &o, pos)) >=
+        if ((rc = gn_cli_parse("audit list", help_audit, "djluA", argc - 1, argv + 1, 0, 0, &o, pos)) >=
             0)
             return rc;
         if ((rc = open_db("audit list", &o, &db)))

@@ -1,7 +1,6 @@
 /*
  * cli/list.c - `genesis list`: the campaigns in a database.
  */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 
@@ -21,12 +20,9 @@ static long num(json_t *o, const char *k) { return (long)json_integer_value(json
 
 int gn_cmd_list(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"db", required_argument, NULL, 'd'},
-                                             {"json", no_argument, NULL, 'j'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
-    const char *db_path = NULL;
-    int as_json = 0, opt, rc;
+    gn_cli_opts opt;
+    const char *pos[1];
+    int rc;
     gn_db *db = NULL;
     char *text = NULL;
     json_t *arr = NULL, *o;
@@ -34,20 +30,9 @@ int gn_cmd_list(int argc, char **argv)
     size_t i;
     gn_status st;
 
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'd': db_path = optarg; break;
-        case 'j': as_json = 1; break;
-        case 'h': fputs(help, stdout); return GN_EXIT_OK;
-        default: fputs(help, stderr); return GN_EXIT_USAGE;
-        }
-    }
-    if (optind != argc) {
-        fputs(help, stderr);
-        return GN_EXIT_USAGE;
-    }
-    rc = gn_cli_open("list", db_path, NULL, &db, NULL);
+    if ((rc = gn_cli_parse("list", help, "dj", argc, argv, 0, 0, &opt, pos)) >= 0)
+        return rc;
+    rc = gn_cli_open("list", opt.db, NULL, &db, NULL);
     if (rc)
         return rc;
     st = gn_db_campaigns_json(db, &text);
@@ -56,7 +41,7 @@ int gn_cmd_list(int argc, char **argv)
         rc = gn_cli_exit_code(st);
         goto out;
     }
-    if (as_json) {
+    if (opt.json) {
         printf("%s\n", text);
         goto out;
     }

@@ -1,7 +1,6 @@
 /*
  * cli/report.c - `genesis report NAME -o FILE [--format html|md|json]`.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,32 +25,17 @@ static const char help[] =
 
 int gn_cmd_report(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"db", required_argument, NULL, 'd'},
-                                             {"format", required_argument, NULL, 'f'},
-                                             {"output", required_argument, NULL, 'o'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
-    const char *db_path = NULL, *format = "html", *path = NULL;
-    int opt, rc;
+    gn_cli_opts o;
+    const char *pos[1], *format, *path;
+    int rc;
     gn_db *db = NULL;
     gn_campaign *c = NULL;
     gn_status st;
 
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'd': db_path = optarg; break;
-        case 'f': format = optarg; break;
-        case 'o': path = optarg; break;
-        case 'h': fputs(help, stdout); return GN_EXIT_OK;
-        default: fputs(help, stderr); return GN_EXIT_USAGE;
-        }
-    }
-    if (optind != argc - 1) {
-        gn_cli_error("report", "expected one campaign name");
-        fputs(help, stderr);
-        return GN_EXIT_USAGE;
-    }
+    if ((rc = gn_cli_parse("report", help, "dfo", argc, argv, 1, 1, &o, pos)) >= 0)
+        return rc;
+    format = o.format ? o.format : "html";
+    path = o.output;
     if (!path || !*path) {
         gn_cli_error("report", "-o FILE is required (where to write the report)");
         return GN_EXIT_USAGE;
@@ -60,7 +44,7 @@ int gn_cmd_report(int argc, char **argv)
         gn_cli_error("report", "--format expects html, md or json, got '%s'", format);
         return GN_EXIT_USAGE;
     }
-    rc = gn_cli_open("report", db_path, argv[optind], &db, &c);
+    rc = gn_cli_open("report", o.db, pos[0], &db, &c);
     if (rc)
         return rc;
     st = gn_campaign_report(c, format, path);

@@ -1,7 +1,6 @@
 /*
  * cli/status.c - `genesis status [NAME]`: how a campaign (or each) stands.
  */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,12 +22,9 @@ static long count(json_t *counts, const char *k) { return (long)json_integer_val
 
 int gn_cmd_status(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"db", required_argument, NULL, 'd'},
-                                             {"json", no_argument, NULL, 'j'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
-    const char *db_path = NULL;
-    int as_json = 0, opt, rc;
+    gn_cli_opts opt;
+    const char *pos[1];
+    int rc;
     gn_db *db = NULL;
     gn_campaign *c = NULL;
     char *text = NULL;
@@ -36,31 +32,20 @@ int gn_cmd_status(int argc, char **argv)
     json_error_t jerr;
     gn_status st;
 
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'd': db_path = optarg; break;
-        case 'j': as_json = 1; break;
-        case 'h': fputs(help, stdout); return GN_EXIT_OK;
-        default: fputs(help, stderr); return GN_EXIT_USAGE;
-        }
-    }
-    if (optind == argc) {
+    if ((rc = gn_cli_parse("status", help, "dj", argc, argv, 0, 1, &opt, pos)) >= 0)
+        return rc;
+    if (!pos[0]) { /* no name: the list */
         char *args[] = {"list", NULL, NULL, NULL, NULL};
         int n = 1;
-        if (db_path) {
+        if (opt.db) {
             args[n++] = "--db";
-            args[n++] = (char *)db_path;
+            args[n++] = (char *)opt.db;
         }
-        if (as_json)
+        if (opt.json)
             args[n++] = "--json";
         return gn_cmd_list(n, args);
     }
-    if (optind != argc - 1) {
-        fputs(help, stderr);
-        return GN_EXIT_USAGE;
-    }
-    rc = gn_cli_open("status", db_path, argv[optind], &db, &c);
+    rc = gn_cli_open("status", opt.db, pos[0], &db, &c);
     if (rc)
         return rc;
     st = gn_campaign_summary_json(c, &text);
@@ -69,7 +54,7 @@ int gn_cmd_status(int argc, char **argv)
         rc = gn_cli_exit_code(st);
         goto out;
     }
-    if (as_json) {
+    if (opt.json) {
         printf("%s\n", text);
         goto out;
     }
