@@ -795,17 +795,27 @@ int gn__proc_pollfds(const gn_proc *p, struct pollfd *fds)
 }
 
 /* Reads up to PUMP_BUDGET bytes from *fd into r; closes *fd at end of file
- * or on an error. */
-static void pump_fd(int *fd, ring *r)
+ * or on an error. revents is what poll said of it: after POLLHUP (every
+ * writer gone) a read shorter than asked emptied the pipe for good, so it
+ * is closed without the read that would only say end of file. */
+static void pump_fd(int *fd, ring *r, short revents)
 {
     char buf[64 * 1024];
     size_t budget = PUMP_BUDGET;
     ssize_t k;
+    if ((revents & POLLHUP) && !(revents & POLLIN)) {
+        close_fd(fd);
+        return;
+    }
     while (budget > 0) {
         k = read(*fd, buf, sizeof buf);
         if (k > 0) {
             ring_put(r, buf, (size_t)k);
             budget -= (size_t)k < budget ? (size_t)k : budget;
+            if ((revents & POLLHUP) && (size_t)k < sizeof buf) {
+                close_fd(fd);
+                return;
+            }
         } else if (k < 0 && errno == EINTR) {
             continue;
         } else if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -824,9 +834,9 @@ void gn__proc_pump(gn_proc *p, const struct pollfd *fds, int n)
         if (!fds[i].revents)
             continue;
         if (fds[i].fd == p->fd_out)
-            pump_fd(&p->fd_out, &p->out);
+            pump_fd(&p->fd_out, &p->out, fds[i].revents);
         else if (fds[i].fd == p->fd_err)
-            pump_fd(&p->fd_err, &p->err);
+            pump_fd(&p->fd_err, &p->err, fds[i].revents);
     }
 }
 
