@@ -460,6 +460,13 @@ static gn_status run_submit(run_state *rs, gn_err *err)
         task.params_json = it->rec.params;
         memset(&it->started, 0, sizeof it->started);
         st = gn_executor_submit(rs->exec, &task, &it->started, err);
+        if (st == GN_ERR_STATE) {
+            /* no slot after all (a batch worker ended between free_slots
+             * and submit): the experiment waits in the queue for the next
+             * turn */
+            gn_err_clear(err);
+            break;
+        }
         if (st != GN_OK)
             return gn_err_prefix(err, "experiment %lld", (long long)it->rec.number);
         free_slots--;

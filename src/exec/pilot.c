@@ -45,38 +45,22 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "exec/pilot.h"
+#include "exec/runner.h"
 #include "exec/wire.h"
 #include "genesis/slurm.h"
 
 #define MAX_RESTARTS 5       /* restarts of one slot after its worker died */
 #define END_WAIT 5.0         /* seconds destroy waits for workers to exit */
 #define ETAIL 2048           /* bytes of srun's stderr kept per worker */
+/* A worker whose runner was killed by SIGKILL or SIGTERM that it did not
+ * send (scancel of the step, the node going down) may be dying itself:
+ * it gets no new attempt for this long, so a retry does not go to a step
+ * that ends a moment later (its end, if it comes, restarts the slot). */
+#define SUSPECT_SECONDS 2.0
 #define WORKER_SLICE 0.02    /* seconds a busy worker waits on its runner between reads */
 #define WORKER_IDLE_MS 250   /* an idle worker's poll on its input */
 
 /* ---- finding programs ------------------------------------------------------ */
-
-/* The absolute path of `prog` in $PATH (gn_free), or NULL. */
-static char *find_in_path(const char *prog)
-{
-    const char *dirs = getenv("PATH"), *d;
-    char cand[PATH_MAX];
-    struct stat sb;
-    if (strchr(prog, '/'))
-        return access(prog, X_OK) == 0 ? gn_strdup(prog) : NULL;
-    if (!dirs || !*dirs)
-        dirs = "/usr/local/bin:/usr/bin:/bin";
-    for (d = dirs;;) {
-        const char *end = strchr(d, ':');
-        size_t len = end ? (size_t)(end - d) : strlen(d);
-        if (len && snprintf(cand, sizeof cand, "%.*s/%s", (int)len, d, prog) < (int)sizeof cand &&
-            stat(cand, &sb) == 0 && S_ISREG(sb.st_mode) && access(cand, X_OK) == 0)
-            return gn_strdup(cand);
-        if (!end)
-            return NULL;
-        d = end + 1;
-    }
-}
 
 char *gn__pilot_worker_program(gn_err *err)
 {
@@ -115,7 +99,7 @@ char *gn__pilot_worker_program(gn_err *err)
             return p;
         }
     }
-    p = find_in_path("genesis");
+    p = gn__exec_which("genesis");
     if (!p)
         gn_err_set(err, GN_ERR_UNSUPPORTED,
                    "executor slurm pilot launch workers runs `genesis pilot-worker` in each "
@@ -145,6 +129,7 @@ typedef struct pworker {
     int ever_ready;       /* this launch said ready */
     int setup_failed;     /* this launch's ready carried an error */
     int restarts;
+    double suspect_until; /* monotonic: no new attempt before (SUSPECT_SECONDS) */
 } pworker;
 
 typedef struct pilot {
@@ -258,6 +243,7 @@ static gn_status launch(pilot *s, pworker *w, gn_err *err)
     w->fd = sv[0];
     w->efd = ep[0];
     w->state = PW_STARTING;
+    w->suspect_until = 0; /* a new step */
     w->ever_ready = 0;
     w->setup_failed = 0;
     w->host[0] = '\0';
@@ -303,6 +289,8 @@ static void finish(pilot *s, pworker *w, gn_exec_result *r, const char *job_stat
     r->job_state = gn_strdup(job_state ? job_state : state_of(r->status));
     r->node = w->host[0] ? gn_strdup(w->host) : NULL;
     w->busy = 0;
+    if (r->status == GN_ATT_FAILED && (r->signal == SIGKILL || r->signal == SIGTERM))
+        w->suspect_until = gn_time_mono() + SUSPECT_SECONDS;
     if (!r->job_id || !r->job_state || !push_done(s, r)) {
         gn_log(GN_LOG_ERROR, "pilot worker: out of memory: the result of experiment id %lld is lost",
                (long long)r->experiment_id);
@@ -538,7 +526,7 @@ static gn_status pilot_create(const gn_exec_config *cfg, void **state, gn_err *e
         return gn_err_nomem(err);
     s->cfg = cfg;
     snprintf(s->alloc, sizeof s->alloc, "%s", jid ? jid : "");
-    s->srun = find_in_path("srun");
+    s->srun = gn__exec_which("srun");
     if (!s->srun) {
         st = gn_err_set(err, GN_ERR_UNSUPPORTED,
                         "executor slurm mode pilot needs srun, which is not in $PATH");
@@ -621,10 +609,11 @@ static size_t pilot_free_slots(void *state)
 {
     pilot *s = state;
     size_t i, idle = 0, gone = 0;
+    double now = gn_time_mono();
     for (i = 0; i < s->n; i++) {
         if (s->w[i].state == PW_GONE)
             gone++;
-        else if (!s->w[i].busy)
+        else if (!s->w[i].busy && now >= s->w[i].suspect_until)
             idle++;
     }
     if (s->running >= s->n)
@@ -646,20 +635,31 @@ static gn_status pilot_submit(void *state, const gn_task *task, gn_task_started 
         return gn_err_set(err, GN_ERR_STATE, "pilot workers: all %zu slots are busy", s->n);
     for (;;) {
         pworker *w = NULL;
+        double now = gn_time_mono();
         int any = 0;
         for (i = 0; i < s->n; i++) {
             pworker *c = &s->w[i];
             if (c->state == PW_GONE)
                 continue;
             any = 1;
-            if (!c->busy && (!w || (c->state == PW_READY && w->state != PW_READY)))
+            if (!c->busy && now >= c->suspect_until &&
+                (!w || (c->state == PW_READY && w->state != PW_READY)))
                 w = c;
         }
         if (!any)
             return gn_err_set(err, GN_ERR_RUNNER, "no pilot worker step is running: %s",
                               s->last_error[0] ? s->last_error : "they all failed");
-        if (!w)
-            return gn_err_set(err, GN_ERR_STATE, "pilot workers: no worker is idle");
+        if (!w) {
+            size_t busy = 0, suspect = 0;
+            for (i = 0; i < s->n; i++) {
+                busy += s->w[i].state != PW_GONE && s->w[i].busy;
+                suspect += s->w[i].state != PW_GONE && !s->w[i].busy && now < s->w[i].suspect_until;
+            }
+            return gn_err_set(err, GN_ERR_STATE,
+                              "pilot workers: no worker is idle (%zu of %zu busy, %zu just lost "
+                              "a runner to a signal, %zu attempts out)",
+                              busy, s->n, suspect, s->running);
+        }
         s->rec.len = 0;
         s->rec.failed = 0;
         s->line.len = 0;

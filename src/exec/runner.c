@@ -564,3 +564,24 @@ const char *gn__runner_signal_name(int sig, char *buf, size_t size)
     snprintf(buf, size, "signal %d", sig);
     return buf;
 }
+
+char *gn__exec_which(const char *prog)
+{
+    const char *dirs = getenv("PATH"), *d;
+    char cand[PATH_MAX];
+    struct stat sb;
+    if (strchr(prog, '/'))
+        return access(prog, X_OK) == 0 ? gn_strdup(prog) : NULL;
+    if (!dirs || !*dirs)
+        dirs = "/usr/local/bin:/usr/bin:/bin";
+    for (d = dirs;;) {
+        const char *end = strchr(d, ':');
+        size_t len = end ? (size_t)(end - d) : strlen(d);
+        if (len && snprintf(cand, sizeof cand, "%.*s/%s", (int)len, d, prog) < (int)sizeof cand &&
+            stat(cand, &sb) == 0 && S_ISREG(sb.st_mode) && access(cand, X_OK) == 0)
+            return gn_strdup(cand);
+        if (!end)
+            return NULL;
+        d = end + 1;
+    }
+}

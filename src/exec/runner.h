@@ -70,6 +70,11 @@ gn_status gn__runner_workdir_path(const char *root, int64_t number, int attempt,
                                   size_t size, gn_err *err);
 gn_status gn__runner_workdir_make(const char *path, gn_err *err);
 
+/* `prog` as an executable file: itself when it has a '/', else the first
+ * executable regular file of that name in $PATH (default
+ * /usr/local/bin:/usr/bin:/bin). A new string (gn_free), or NULL. */
+char *gn__exec_which(const char *prog);
+
 /* gn__runner_workdir_make for a process runner, whose child can make the
  * last directory itself (off this thread's path): creates the parent of
  * `path`; when that folder is new, `path` cannot exist, and *leave_last is

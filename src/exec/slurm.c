@@ -284,21 +284,9 @@ static void make_token(char *buf, size_t size, unsigned long long salt)
 /* 1 when `prog` is found as an executable regular file in $PATH. */
 static int in_path(const char *prog)
 {
-    const char *dirs = getenv("PATH"), *d;
-    char cand[PATH_MAX];
-    struct stat sb;
-    if (!dirs || !*dirs)
-        dirs = "/usr/local/bin:/usr/bin:/bin";
-    for (d = dirs;;) {
-        const char *end = strchr(d, ':');
-        size_t len = end ? (size_t)(end - d) : strlen(d);
-        if (len && snprintf(cand, sizeof cand, "%.*s/%s", (int)len, d, prog) < (int)sizeof cand &&
-            stat(cand, &sb) == 0 && S_ISREG(sb.st_mode) && access(cand, X_OK) == 0)
-            return 1;
-        if (!end)
-            return 0;
-        d = end + 1;
-    }
+    char *p = gn__exec_which(prog);
+    gn_free(p);
+    return p != NULL;
 }
 
 /* ---- running Slurm's commands ------------------------------------------- */
