@@ -88,6 +88,39 @@ static int open_db(const char *cmd, const gn_cli_opts *o, gn_db **db)
     return gn_cli_open(cmd, o->db, NULL, db, NULL);
 }
 
+/* gn_cli_parse of `genesis <what> SUB ...` (argv[0] is SUB), then the
+ * database: -1 to go on, else the exit code to return. */
+static int parse_open(const char *cmd, const char *help, const char *allowed, int argc, char **argv,
+                      int n_pos, int max_pos, gn_cli_opts *o, const char **pos, gn_db **db)
+{
+    int rc = gn_cli_parse(cmd, help, allowed, argc - 1, argv + 1, n_pos, max_pos, o, pos);
+    if (rc >= 0)
+        return rc;
+    rc = open_db(cmd, o, db);
+    return rc ? rc : -1;
+}
+
+/* `genesis <what>` without a subcommand, or with --help: the exit code;
+ * -1 when sub is one to go on with. */
+static int no_subcommand(const char *sub, const char *help)
+{
+    if (sub && sub[0] != '-')
+        return -1;
+    if (sub && (!strcmp(sub, "--help") || !strcmp(sub, "-h"))) {
+        fputs(help, stdout);
+        return GN_EXIT_OK;
+    }
+    fputs(help, stderr);
+    return GN_EXIT_USAGE;
+}
+
+static int unknown_subcommand(const char *what, const char *sub, const char *help)
+{
+    gn_cli_error(what, "unknown subcommand '%s'", sub);
+    fputs(help, stderr);
+    return GN_EXIT_USAGE;
+}
+
 static int fail(const char *cmd, gn_db *db, gn_status st)
 {
     gn_cli_error(cmd, "%s", gn_db_errmsg(db));
@@ -169,45 +202,31 @@ int gn_cmd_user(int argc, char **argv)
     gn_cli_opts o;
     int rc;
 
-    if (!sub || sub[0] == '-') {
-        if (sub && (!strcmp(sub, "--help") || !strcmp(sub, "-h"))) {
-            fputs(help_user, stdout);
-            return GN_EXIT_OK;
-        }
-        fputs(help_user, stderr);
-        return GN_EXIT_USAGE;
-    }
+    if ((rc = no_subcommand(sub, help_user)) >= 0)
+        return rc;
     if (!strcmp(sub, "add")) {
-        if ((rc = gn_cli_parse("user add", help_user, "da", argc - 1, argv + 1, 1, 1, &o, pos)) >= 0)
-            return rc;
-        if ((rc = open_db("user add", &o, &db)))
+        if ((rc = parse_open("user add", help_user, "da", argc, argv, 1, 1, &o, pos, &db)) >= 0)
             return rc;
         st = gn_db_user_add(db, pos[0], o.admin);
         rc = st ? fail("user add", db, st) : GN_EXIT_OK;
         if (!st)
             printf("added user %s%s\n", pos[0], o.admin ? " (server admin)" : "");
     } else if (!strcmp(sub, "list")) {
-        if ((rc = gn_cli_parse("user list", help_user, "dj", argc - 1, argv + 1, 0, 0, &o, pos)) >= 0)
-            return rc;
-        if ((rc = open_db("user list", &o, &db)))
+        if ((rc = parse_open("user list", help_user, "dj", argc, argv, 0, 0, &o, pos, &db)) >= 0)
             return rc;
         st = gn_db_users_json(db, &text);
         rc = st ? fail("user list", db, st) : show(text, o.json, users_table);
     } else if (!strcmp(sub, "disable") || !strcmp(sub, "enable")) {
         int off = !strcmp(sub, "disable");
         const char *cmd = off ? "user disable" : "user enable";
-        if ((rc = gn_cli_parse(cmd, help_user, "d", argc - 1, argv + 1, 1, 1, &o, pos)) >= 0)
-            return rc;
-        if ((rc = open_db(cmd, &o, &db)))
+        if ((rc = parse_open(cmd, help_user, "d", argc, argv, 1, 1, &o, pos, &db)) >= 0)
             return rc;
         st = gn_db_user_set_disabled(db, pos[0], off);
         rc = st ? fail(cmd, db, st) : GN_EXIT_OK;
         if (!st)
             printf("%s user %s\n", off ? "disabled" : "enabled", pos[0]);
     } else {
-        gn_cli_error("user", "unknown subcommand '%s'", sub);
-        fputs(help_user, stderr);
-        return GN_EXIT_USAGE;
+        return unknown_subcommand("user", sub, help_user);
     }
     gn_string_free(text);
     gn_db_close(db);
@@ -244,29 +263,17 @@ int gn_cmd_project(int argc, char **argv)
     gn_cli_opts o;
     int rc;
 
-    if (!sub || sub[0] == '-') {
-        if (sub && (!strcmp(sub, "--help") || !strcmp(sub, "-h"))) {
-            fputs(help_project, stdout);
-            return GN_EXIT_OK;
-        }
-        fputs(help_project, stderr);
-        return GN_EXIT_USAGE;
-    }
+    if ((rc = no_subcommand(sub, help_project)) >= 0)
+        return rc;
     if (!strcmp(sub, "add")) {
-        if ((rc = gn_cli_parse("project add", help_project, "dD", argc - 1, argv + 1, 1, 1, &o, pos)) >=
-            0)
-            return rc;
-        if ((rc = open_db("project add", &o, &db)))
+        if ((rc = parse_open("project add", help_project, "dD", argc, argv, 1, 1, &o, pos, &db)) >= 0)
             return rc;
         st = gn_db_project_add(db, pos[0], o.description);
         rc = st ? fail("project add", db, st) : GN_EXIT_OK;
         if (!st)
             printf("added project %s\n", pos[0]);
     } else if (!strcmp(sub, "list")) {
-        if ((rc = gn_cli_parse("project list", help_project, "dj", argc - 1, argv + 1, 0, 0, &o, pos)) >=
-            0)
-            return rc;
-        if ((rc = open_db("project list", &o, &db)))
+        if ((rc = parse_open("project list", help_project, "dj", argc, argv, 0, 0, &o, pos, &db)) >= 0)
             return rc;
         st = gn_db_projects_json(db, &text);
         rc = st ? fail("project list", db, st) : show(text, o.json, projects_table);
@@ -293,9 +300,7 @@ int gn_cmd_project(int argc, char **argv)
             printf("%s is %s in project %s with clearance %s\n", pos[1], o.role, pos[0],
                    o.clearance ? o.clearance : "public");
     } else {
-        gn_cli_error("project", "unknown subcommand '%s'", sub);
-        fputs(help_project, stderr);
-        return GN_EXIT_USAGE;
+        return unknown_subcommand("project", sub, help_project);
     }
     gn_string_free(text);
     gn_db_close(db);
@@ -360,14 +365,8 @@ int gn_cmd_token(int argc, char **argv)
     gn_cli_opts o;
     int rc;
 
-    if (!sub || sub[0] == '-') {
-        if (sub && (!strcmp(sub, "--help") || !strcmp(sub, "-h"))) {
-            fputs(help_token, stdout);
-            return GN_EXIT_OK;
-        }
-        fputs(help_token, stderr);
-        return GN_EXIT_USAGE;
-    }
+    if ((rc = no_subcommand(sub, help_token)) >= 0)
+        return rc;
     if (!strcmp(sub, "create")) {
         char secret[GN_TOKEN_SECRET_SIZE];
         double secs, expires = 0;
@@ -407,9 +406,7 @@ int gn_cmd_token(int argc, char **argv)
             rc = GN_EXIT_OK;
         }
     } else if (!strcmp(sub, "list")) {
-        if ((rc = gn_cli_parse("token list", help_token, "dju", argc - 1, argv + 1, 0, 1, &o, pos)) >= 0)
-            return rc;
-        if ((rc = open_db("token list", &o, &db)))
+        if ((rc = parse_open("token list", help_token, "dju", argc, argv, 0, 1, &o, pos, &db)) >= 0)
             return rc;
         st = gn_db_tokens_json(db, pos[0] ? pos[0] : o.user, &text);
         rc = st ? fail("token list", db, st) : show(text, o.json, tokens_table);
@@ -432,9 +429,7 @@ int gn_cmd_token(int argc, char **argv)
         if (!st)
             printf("revoked token %lld\n", id);
     } else {
-        gn_cli_error("token", "unknown subcommand '%s'", sub);
-        fputs(help_token, stderr);
-        return GN_EXIT_USAGE;
+        return unknown_subcommand("token", sub, help_token);
     }
     gn_string_free(text);
     gn_db_close(db);
@@ -492,14 +487,8 @@ int gn_cmd_audit(int argc, char **argv)
     gn_cli_opts o;
     int rc;
 
-    if (!sub || sub[0] == '-') {
-        if (sub && (!strcmp(sub, "--help") || !strcmp(sub, "-h"))) {
-            fputs(help_audit, stdout);
-            return GN_EXIT_OK;
-        }
-        fputs(help_audit, stderr);
-        return GN_EXIT_USAGE;
-    }
+    if ((rc = no_subcommand(sub, help_audit)) >= 0)
+        return rc;
     if (!strcmp(sub, "verify")) {
         int64_t bad = 0, checked = 0, head_seq = 0, anchor_seq = 0;
         char head_hash[65] = "", anchor_hash[65] = "";
@@ -547,17 +536,12 @@ int gn_cmd_audit(int argc, char **argv)
             rc = st == GN_OK ? GN_EXIT_OK : GN_EXIT_ERROR;
         }
     } else if (!strcmp(sub, "list")) {
-        if ((rc = gn_cli_parse("audit list", help_audit, "djluA", argc - 1, argv + 1, 0, 0, &o, pos)) >=
-            0)
-            return rc;
-        if ((rc = open_db("audit list", &o, &db)))
+        if ((rc = parse_open("audit list", help_audit, "djluA", argc, argv, 0, 0, &o, pos, &db)) >= 0)
             return rc;
         st = gn_db_audit_json(db, o.user, o.action, (size_t)o.limit, &text);
         rc = st ? fail("audit list", db, st) : show(text, o.json, audit_table);
     } else {
-        gn_cli_error("audit", "unknown subcommand '%s'", sub);
-        fputs(help_audit, stderr);
-        return GN_EXIT_USAGE;
+        return unknown_subcommand("audit", sub, help_audit);
     }
     gn_string_free(text);
     gn_db_close(db);

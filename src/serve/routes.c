@@ -445,18 +445,16 @@ out:
     gn_campaign_rec_array_free(recs, n);
 }
 
-/* Loads the campaign record `name` and authorises act on it (reply set
- * and -1 otherwise). */
-static int campaign_find(gn__call *c, const char *name, gn_action act, const char *action,
-                         gn_campaign_rec *rec)
+/* Loads the campaign record `name` and authorises act on it; `object`
+ * (audit) and `msg` (the 404's message) name what was asked for. Reply set
+ * and -1 otherwise. */
+static int campaign_load(gn__call *c, const char *name, gn_action act, const char *action,
+                         const char *object, const char *msg, gn_campaign_rec *rec)
 {
-    char object[GN_HTTP_NAME_MAX + 16], msg[GN_HTTP_NAME_MAX + 32];
     gn_err err;
     gn_status st;
 
     memset(rec, 0, sizeof *rec);
-    snprintf(object, sizeof object, "campaign/%s", name);
-    snprintf(msg, sizeof msg, "no such campaign '%s'", name);
     st = gn_store_campaign_get(c->db->store, name, rec, &err);
     if (st == GN_ERR_NOT_FOUND) {
         gn__reply_error(c, 404, "not_found", NULL, "%s", msg);
@@ -472,6 +470,17 @@ static int campaign_find(gn__call *c, const char *name, gn_action act, const cha
         return -1;
     }
     return 0;
+}
+
+/* Loads the campaign record `name` and authorises act on it (reply set
+ * and -1 otherwise). */
+static int campaign_find(gn__call *c, const char *name, gn_action act, const char *action,
+                         gn_campaign_rec *rec)
+{
+    char object[GN_HTTP_NAME_MAX + 16], msg[GN_HTTP_NAME_MAX + 32];
+    snprintf(object, sizeof object, "campaign/%s", name);
+    snprintf(msg, sizeof msg, "no such campaign '%s'", name);
+    return campaign_load(c, name, act, action, object, msg, rec);
 }
 
 /* Takes the cached handle of `name` (locked); reply set and NULL on
@@ -794,7 +803,6 @@ static int experiment_find(gn__call *c, gn_action act, const char *action, gn_ca
 {
     char object[48], msg[64];
     gn_status st;
-    gn_err err;
 
     memset(rec, 0, sizeof *rec);
     snprintf(object, sizeof object, "experiment/%lld", (long long)c->m->id);
@@ -808,21 +816,7 @@ static int experiment_find(gn__call *c, gn_action act, const char *action, gn_ca
         reply_status(c, st, gn_db_errmsg(c->db));
         return -1;
     }
-    st = gn_store_campaign_get(c->db->store, name, rec, &err);
-    if (st == GN_ERR_NOT_FOUND) {
-        gn__reply_error(c, 404, "not_found", NULL, "%s", msg);
-        return -1;
-    }
-    if (st != GN_OK) {
-        reply_status(c, st, err.msg);
-        return -1;
-    }
-    if (authorize(c, act, rec->project, rec->classification, action, object, msg)) {
-        gn_campaign_rec_free(rec);
-        memset(rec, 0, sizeof *rec);
-        return -1;
-    }
-    return 0;
+    return campaign_load(c, name, act, action, object, msg, rec);
 }
 
 void gn__h_experiment_get(gn__call *c)

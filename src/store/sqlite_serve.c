@@ -341,7 +341,10 @@ gn_status gn__sq_user_get(gn_store *s, const char *name, gn_user_rec *out, gn_er
     return get_named(s, S_USER_GET, name, "user", read_user_v, free_user_v, out, sizeof *out, err);
 }
 
-gn_status gn__sq_user_list(gn_store *s, gn_user_rec **out, size_t *n, gn_err *err)
+/* Every row of statement `id` (no parameters), in one read transaction. */
+static gn_status list_all(gn_store *s, int id, int (*read)(sqlite3_stmt *, void *),
+                          void (*free_one)(void *), size_t size, void **out, size_t *n,
+                          const char *what, gn_err *err)
 {
     sq *q = Q(s);
     sqlite3_stmt *st;
@@ -350,11 +353,16 @@ gn_status gn__sq_user_list(gn_store *s, gn_user_rec **out, size_t *n, gn_err *er
     status = gn__sq_begin_read(q, err);
     if (status != GN_OK)
         return status;
-    status = stmt(q, S_USER_LIST, &st, err);
+    status = stmt(q, id, &st, err);
     if (status == GN_OK)
-        status = list_rows(q, st, SQLITE_OK, read_user_v, free_user_v, sizeof **out,
-                           (void **)out, n, "listing users", err);
+        status = list_rows(q, st, SQLITE_OK, read, free_one, size, out, n, what, err);
     return gn__sq_end(q, status, err);
+}
+
+gn_status gn__sq_user_list(gn_store *s, gn_user_rec **out, size_t *n, gn_err *err)
+{
+    return list_all(s, S_USER_LIST, read_user_v, free_user_v, sizeof **out, (void **)out, n,
+                    "listing users", err);
 }
 
 /* which: 0 disabled, 1 admin */
@@ -419,18 +427,8 @@ gn_status gn__sq_project_get(gn_store *s, const char *name, gn_project_rec *out,
 
 gn_status gn__sq_project_list(gn_store *s, gn_project_rec **out, size_t *n, gn_err *err)
 {
-    sq *q = Q(s);
-    sqlite3_stmt *st;
-    gn_status status;
-
-    status = gn__sq_begin_read(q, err);
-    if (status != GN_OK)
-        return status;
-    status = stmt(q, S_PROJECT_LIST, &st, err);
-    if (status == GN_OK)
-        status = list_rows(q, st, SQLITE_OK, read_project_v, free_project_v, sizeof **out,
-                           (void **)out, n, "listing projects", err);
-    return gn__sq_end(q, status, err);
+    return list_all(s, S_PROJECT_LIST, read_project_v, free_project_v, sizeof **out,
+                    (void **)out, n, "listing projects", err);
 }
 
 /* GN_OK when a row of `id` matches name; GN_ERR_NOT_FOUND naming `kind`. */
