@@ -1276,6 +1276,26 @@ static gn_status experiment_wrong_state(sq *q, int64_t experiment_id, const char
     return gn_err_set(err, GN_ERR_STATE, "%s is %s; %s", who, gn_exp_status_name(cur), expected);
 }
 
+/* An attempt insert failed with `status` (its foreign key or unique
+ * constraint): when the experiment is missing, or in a state the attempt
+ * cannot start from (starting) or finish in, that is the better message. */
+static gn_status insert_failure(sq *q, int64_t experiment_id, int starting, gn_status status,
+                                gn_err *err)
+{
+    gn_exp_status cur;
+    char who[256];
+    gn_err ignored;
+
+    gn_err_clear(&ignored);
+    if (experiment_state(q, experiment_id, &cur, who, sizeof who, &ignored) != GN_OK ||
+        (starting ? cur != GN_EXP_PROPOSED : cur == GN_EXP_COMPLETED || cur == GN_EXP_FAILED))
+        return experiment_wrong_state(q, experiment_id,
+                                      starting ? "an attempt can only start from proposed"
+                                               : "it cannot finish",
+                                      err);
+    return status;
+}
+
 /* One attempt start, inside the caller's transaction: the attempt row,
  * then the experiment's change from proposed to running (checked by its
  * WHERE clause; an error rolls the caller's transaction back). */
@@ -1294,19 +1314,8 @@ static gn_status start_one(sq *q, const gn_attempt_rec *a, double now, start_bac
         number++;
     }
     status = attempt_insert(q, a, GN_ATT_RUNNING, number, started, 0, &id, err);
-    if (status != GN_OK) {
-        /* a missing or running experiment is the better message than the
-         * insert's foreign key or unique constraint */
-        gn_exp_status cur;
-        char who[256];
-        gn_err e2;
-        gn_err_clear(&e2);
-        if (experiment_state(q, a->experiment_id, &cur, who, sizeof who, &e2) != GN_OK ||
-            cur != GN_EXP_PROPOSED)
-            return experiment_wrong_state(q, a->experiment_id,
-                                          "an attempt can only start from proposed", err);
-        return status;
-    }
+    if (status != GN_OK)
+        return insert_failure(q, a->experiment_id, 1, status, err);
     b_int(st, 1, a->experiment_id, &rc);
     b_real(st, 2, now, &rc);
     status = run(q, st, rc, "starting an experiment", err);
@@ -1459,16 +1468,8 @@ static gn_status finish_one(sq *q, const gn_attempt_finish *f, double now, finis
         }
         status = attempt_insert(q, a, a->status, number, a->started > 0 ? a->started : finished,
                                 finished, &back->id, err);
-        if (status != GN_OK) {
-            gn_exp_status cur;
-            char who[256];
-            gn_err e2;
-            gn_err_clear(&e2);
-            if (experiment_state(q, exp_id, &cur, who, sizeof who, &e2) != GN_OK ||
-                cur == GN_EXP_COMPLETED || cur == GN_EXP_FAILED)
-                return experiment_wrong_state(q, exp_id, "it cannot finish", err);
-            return status;
-        }
+        if (status != GN_OK)
+            return insert_failure(q, exp_id, 0, status, err);
         back->number = number;
     }
     back->finished = finished;

@@ -99,22 +99,34 @@ void gn__sq_get_write_hook(gn_store *s, gn_store_write_hook *hook, void **ctx)
     *ctx = q->hook_ctx;
 }
 
+/* Steps statement `id` bound with ?1 = key (inside the caller's
+ * transaction): GN_OK with the row in *st (not reset: read it, then
+ * gn__sq_stmt_done), GN_ERR_NOT_FOUND "store P: no <kind> with id K"
+ * without one. */
+static gn_status row_by_id(sq *q, int id, int64_t key, const char *what, const char *kind,
+                           sqlite3_stmt **st, gn_err *err)
+{
+    int rc = SQLITE_OK, row;
+    gn_status status = stmt(q, id, st, err);
+
+    if (status != GN_OK)
+        return status;
+    gn__sq_b_int(*st, 1, key, &rc);
+    status = gn__sq_step_row(q, *st, rc, &row, what, err);
+    if (status == GN_OK && !row)
+        status = gn_err_set(err, GN_ERR_NOT_FOUND, "store %s: no %s with id %" PRId64, q->path,
+                            kind, key);
+    return status;
+}
+
 /* Reads experiment `id` into *out (inside the caller's transaction). */
 static gn_status exp_by_id(sq *q, int64_t id, gn_experiment_rec *out, gn_err *err)
 {
     sqlite3_stmt *st;
-    int rc = SQLITE_OK, row;
-    gn_status status = stmt(q, L_EXP_BY_ID, &st, err);
+    gn_status status = row_by_id(q, L_EXP_BY_ID, id, "reading an experiment", "experiment", &st, err);
 
     if (status != GN_OK)
         return status;
-    gn__sq_b_int(st, 1, id, &rc);
-    status = gn__sq_step_row(q, st, rc, &row, "reading an experiment", err);
-    if (status != GN_OK)
-        return status;
-    if (!row)
-        return gn_err_set(err, GN_ERR_NOT_FOUND, "store %s: no experiment with id %" PRId64,
-                          q->path, id);
     status = gn__sq_row_experiment(q, st, out, err);
     gn__sq_stmt_done(st);
     return status;
@@ -144,18 +156,11 @@ static gn_status set_lease(sq *q, int64_t id, int64_t token_id, const char *user
 static gn_status campaign_active(sq *q, int64_t campaign_id, gn_err *err)
 {
     sqlite3_stmt *st;
-    int rc = SQLITE_OK, row;
-    gn_status status = stmt(q, L_CAMPAIGN_STATE, &st, err);
+    gn_status status = row_by_id(q, L_CAMPAIGN_STATE, campaign_id, "reading a campaign's state",
+                                 "campaign", &st, err);
 
     if (status != GN_OK)
         return status;
-    gn__sq_b_int(st, 1, campaign_id, &rc);
-    status = gn__sq_step_row(q, st, rc, &row, "reading a campaign's state", err);
-    if (status != GN_OK)
-        return status;
-    if (!row)
-        return gn_err_set(err, GN_ERR_NOT_FOUND, "store %s: no campaign with id %" PRId64,
-                          q->path, campaign_id);
     if (strcmp((const char *)sqlite3_column_text(st, 0), "active") != 0)
         status = gn_err_set(err, GN_ERR_STATE,
                             "campaign '%s' is %s; suggestions need an active campaign",
@@ -428,25 +433,17 @@ gn_status gn__sq_campaign_transition(gn_store *s, int64_t campaign_id, const cha
     sq *q = Q(s);
     sqlite3_stmt *st;
     char cur[32] = "", name[256] = "";
-    int rc = SQLITE_OK, row, allowed = 0;
+    int rc = SQLITE_OK, allowed = 0;
     gn_status status;
     size_t i;
 
     status = gn__sq_begin_write(q, err);
     if (status != GN_OK)
         return status;
-    status = stmt(q, L_CAMPAIGN_STATE, &st, err);
+    status = row_by_id(q, L_CAMPAIGN_STATE, campaign_id, "reading a campaign's state", "campaign",
+                       &st, err);
     if (status != GN_OK)
         goto out;
-    gn__sq_b_int(st, 1, campaign_id, &rc);
-    status = gn__sq_step_row(q, st, rc, &row, "reading a campaign's state", err);
-    if (status != GN_OK)
-        goto out;
-    if (!row) {
-        status = gn_err_set(err, GN_ERR_NOT_FOUND, "store %s: no campaign with id %" PRId64,
-                            q->path, campaign_id);
-        goto out;
-    }
     snprintf(cur, sizeof cur, "%s", (const char *)sqlite3_column_text(st, 0));
     snprintf(name, sizeof name, "%s", (const char *)sqlite3_column_text(st, 1));
     gn__sq_stmt_done(st);
