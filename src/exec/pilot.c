@@ -57,6 +57,12 @@
  * it gets no new attempt for this long, so a retry does not go to a step
  * that ends a moment later (its end, if it comes, restarts the slot). */
 #define SUSPECT_SECONDS 2.0
+/* A worker that has sent no result this long after its attempt's time
+ * limit (runner.timeout + runner.kill_grace, which the worker enforces
+ * itself) is hung (stopped, deadlocked, its node unreachable): genesis
+ * kills its step and the attempt fails; the slot gets a new worker. Only
+ * with a runner.timeout: without one an attempt may rightly run forever. */
+#define HANG_MARGIN 10.0
 #define WORKER_SLICE 0.02    /* seconds a busy worker waits on its runner between reads */
 #define WORKER_IDLE_MS 250   /* an idle worker's poll on its input */
 
@@ -126,6 +132,7 @@ typedef struct pworker {
     int64_t exp_id;
     int attempt;
     double sent;          /* when the attempt was sent (epoch) */
+    double sent_mono;     /* the same, monotonic (the hang deadline) */
     int ever_ready;       /* this launch said ready */
     int setup_failed;     /* this launch's ready carried an error */
     int restarts;
@@ -677,6 +684,7 @@ static gn_status pilot_submit(void *state, const gn_task *task, gn_task_started 
         w->exp_id = task->experiment_id;
         w->attempt = task->attempt;
         w->sent = gn_time_wall();
+        w->sent_mono = gn_time_mono();
         s->running++;
         memset(started, 0, sizeof *started);
         snprintf(started->host, sizeof started->host, "%s", w->host);
@@ -698,6 +706,70 @@ static size_t take_done(pilot *s, gn_exec_result *out, size_t cap)
     s->n_done -= k;
     s->running -= k;
     return k;
+}
+
+/* Runs `scancel --signal=KILL step` (and waits up to 10 s for it):
+ * SIGKILL reaches the step's processes even when they are stopped. */
+static void kill_step(const char *step)
+{
+    char *prog = gn__exec_which("scancel");
+    double end = gn_time_mono() + 10.0;
+    pid_t pid, r = 0;
+    int status;
+
+    if (!prog)
+        return;
+    pid = fork();
+    if (pid == 0) {
+        int fd = open("/dev/null", O_RDWR);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        execl(prog, "scancel", "--signal=KILL", step, (char *)NULL);
+        _exit(127);
+    }
+    gn_free(prog);
+    if (pid < 0)
+        return;
+    while ((r = waitpid(pid, &status, WNOHANG)) == 0 && gn_time_mono() < end)
+        gn_time_sleep(0.01, NULL);
+    if (r == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+    }
+}
+
+/* Ends the workers that hold an attempt HANG_MARGIN seconds past its time
+ * limit without a result: their step is killed (srun with it) and the
+ * attempt fails with the reason; worker_gone starts the slot again. */
+static void check_hung(pilot *s)
+{
+    const gn_spec *spec = s->cfg->spec;
+    double limit = spec->runner.timeout, now;
+    size_t i;
+
+    if (limit <= 0)
+        return;
+    limit += (spec->runner.kill_grace > 0 ? spec->runner.kill_grace : 0) + HANG_MARGIN;
+    now = gn_time_mono();
+    for (i = 0; i < s->n; i++) {
+        pworker *w = &s->w[i];
+        char why[256];
+        if (w->state == PW_GONE || !w->busy || now < w->sent_mono + limit)
+            continue;
+        snprintf(why, sizeof why,
+                 "the pilot worker sent no result %.0f s after the attempt's time limit "
+                 "(runner.timeout + kill_grace): hung, its step was killed",
+                 HANG_MARGIN);
+        gn_log(GN_LOG_WARN, "slurm: step %s%s%s: %s", w->step[0] ? w->step : "(starting)",
+               w->host[0] ? " on " : "", w->host, why);
+        if (w->step[0])
+            kill_step(w->step);
+        if (w->pid > 0)
+            kill(w->pid, SIGKILL); /* srun, if the step's end did not end it */
+        worker_gone(s, w, why);
+    }
 }
 
 /* One poll over every worker's streams, for at most ms milliseconds. */
@@ -757,6 +829,7 @@ static gn_status pilot_wait(void *state, double max_wait, volatile int *interrup
         left = deadline - gn_time_mono();
         ms = left <= 0 ? 0 : left > 0.05 ? 50 : (int)(left * 1000) + 1;
         pump(s, ms);
+        check_hung(s);
         if (left <= 0) {
             *n = take_done(s, out, cap);
             return GN_OK;

@@ -17,6 +17,9 @@
  *   - pilot_workers_scancel: `scancel` of the worker step running an
  *     attempt: the attempt fails with the reason and is retried, the slot
  *     gets a new worker, nothing is lost or run twice;
+ *   - pilot_workers_hung: a worker that hangs (SIGSTOP) holding an
+ *     attempt: genesis kills its step 10 s after the attempt's time limit,
+ *     the attempt fails with the reason and is retried on a new worker;
  *   - pilot_workers_resume_after_kill: genesis killed with SIGKILL inside
  *     its job (its workers go with it); `genesis resume` in a new job reruns
  *     only what was in flight;
@@ -89,7 +92,9 @@ static void write_file(const char *path, int mode, const char *fmt, ...)
  * after doing what $1 says:
  *   quick | sleep S | fail2 (experiment 2 fails its first attempt) |
  *   slowfirst (first attempt sleeps 60 s) | slowone (experiment 1's first
- *   attempt writes its Slurm step to ./step and sleeps 60 s) |
+ *   attempt writes its Slurm step to ./step and sleeps 60 s) | hangone
+ *   (experiment 1's first attempt writes its step to ./step and stops its
+ *   parent, the pilot worker, with SIGSTOP) |
  *   file (outcome in $GENESIS_OUTPUT) */
 static const char sim_sh[] =
     "#!/bin/sh\n"
@@ -101,6 +106,8 @@ static const char sim_sh[] =
     "  slowfirst) [ \"$GENESIS_ATTEMPT\" = 1 ] && sleep 60 ;;\n"
     "  slowone) if [ \"$GENESIS_EXPERIMENT\" = 1 ] && [ \"$GENESIS_ATTEMPT\" = 1 ]; then\n"
     "           echo \"$SLURM_JOB_ID.$SLURM_STEP_ID\" >step; sleep 60; fi ;;\n"
+    "  hangone) if [ \"$GENESIS_EXPERIMENT\" = 1 ] && [ \"$GENESIS_ATTEMPT\" = 1 ]; then\n"
+    "           echo \"$SLURM_JOB_ID.$SLURM_STEP_ID\" >step; kill -STOP $PPID; fi ;;\n"
     "  file) printf '{\"y\": %s, \"exp\": %s}' \"$x\" \"$GENESIS_EXPERIMENT\" >\"$GENESIS_OUTPUT\"; "
     "exit 0 ;;\n"
     "esac\n"
@@ -606,6 +613,44 @@ static void pilot_workers_scancel(void **state)
     assert_int_equal(q_long(&t, "SELECT count(*) FROM attempts WHERE status = 'succeeded'"), 4);
 }
 
+static void pilot_workers_hung(void **state)
+{
+    tcase t;
+    char id[64] = "", st[64], step[64], sql[768];
+    (void)state;
+    /* time limit 2 + 1 s: the hung worker is ended about 13 s after it got
+     * experiment 1 */
+    setup_case(&t, "pwhung", 4, 2, 1, "\"hangone\"", ", timeout: 2, kill_grace: 1", "");
+    submit_genesis(&t, 2, "run", t.spec, id, sizeof id);
+    wait_step_file(&t, step, sizeof step);
+    assert_int_equal(strncmp(step, id, strlen(id)), 0);
+    wait_job_final(id, 90, st, sizeof st);
+    if (strcmp(st, "COMPLETED") != 0)
+        show_log(&t);
+    assert_string_equal(st, "COMPLETED");
+    check_campaign(&t, 4);
+    /* the attempt on the stopped worker failed with the reason, after the
+     * time limit and the margin, and was retried on another step */
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM attempts a JOIN experiments e ON e.id = a.experiment_id WHERE "
+             "e.number = 1 AND a.number = 1 AND a.status = 'failed' AND a.job_id = '%s' AND "
+             "a.reason LIKE '%%sent no result 10 s after the attempt''s time limit%%hung%%' AND "
+             "a.finished - a.started BETWEEN 12 AND 60",
+             step);
+    if (q_long(&t, sql) != 1)
+        show_attempts(&t);
+    assert_int_equal(q_long(&t, sql), 1);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM attempts a JOIN experiments e ON e.id = a.experiment_id WHERE "
+             "e.number = 1 AND a.number = 2 AND a.status = 'succeeded' AND a.job_id <> '%s'",
+             step);
+    assert_int_equal(q_long(&t, sql), 1);
+    assert_int_equal(q_long(&t, "SELECT count(*) FROM attempts"), 5);
+    assert_int_equal(q_long(&t, "SELECT count(*) FROM attempts WHERE status = 'succeeded'"), 4);
+    /* the stopped worker's step is gone */
+    assert_int_equal(tool("squeue -h -s -j '%s' | grep -q '^ *%s '", id, step) == 0, 0);
+}
+
 static void pilot_workers_resume_after_kill(void **state)
 {
     tcase t;
@@ -871,6 +916,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(pilot_workers_campaign),
         cmocka_unit_test(pilot_workers_timeout),
         cmocka_unit_test(pilot_workers_scancel),
+        cmocka_unit_test(pilot_workers_hung),
         cmocka_unit_test(pilot_workers_resume_after_kill),
         cmocka_unit_test(resume_after_kill),
         cmocka_unit_test(requeue_one_outcome),
