@@ -1491,12 +1491,26 @@ static gn_status slurm_create(const gn_exec_config *cfg, void **state, gn_err *e
     *state = NULL;
     if (!spec)
         return gn_err_set(err, GN_ERR_INVALID, "slurm executor: no spec");
-    if (spec->runner.kind != GN_RUNNER_COMMAND)
+    if (spec->runner.kind == GN_RUNNER_LIBRARY) {
+        /* pilot workers are genesis processes on the nodes: each loads the
+         * library and calls it, as the local executor does */
+        gn_slurm_mode m = spec->executor.mode;
+        if (m == GN_SLURM_AUTO)
+            m = jid && *jid ? GN_SLURM_PILOT : GN_SLURM_ARRAY;
+        if (m != GN_SLURM_PILOT || spec->executor.launch != GN_SLURM_LAUNCH_WORKERS)
+            return gn_err_set(err, GN_ERR_SPEC,
+                              "executor slurm runs a runner.library only in pilot workers (mode "
+                              "pilot, launch: workers, inside an allocation: submit `genesis run` "
+                              "with sbatch); batch jobs and job steps run runner.command programs "
+                              "(docs/slurm.md)");
+    } else if (spec->runner.kind != GN_RUNNER_COMMAND) {
         return gn_err_set(err, GN_ERR_SPEC,
-                          "executor slurm runs runner.command programs as Slurm jobs; library and "
-                          "lookup runners run inside genesis (use executor kind local)");
-    if (spec->runner.n_command == 0)
+                          "executor slurm runs runner.command programs as Slurm jobs and "
+                          "runner.library in pilot workers; a lookup runner runs inside genesis "
+                          "(use executor kind local)");
+    } else if (spec->runner.n_command == 0) {
         return gn_err_set(err, GN_ERR_SPEC, "runner.command is empty");
+    }
     if (!cfg->work_root || !*cfg->work_root)
         return gn_err_set(err, GN_ERR_INVALID, "slurm executor: no work directory root");
     if (cfg->slots < 1)

@@ -1458,17 +1458,31 @@ static gn_status executor_read(vctx *c, const gn__node *root)
                       kinds[idx]);
             pop(c, m2);
         }
-        if (!st && idx == 2 && c->spec->runner.kind != GN_RUNNER_COMMAND &&
-            c->spec->runner.kind != GN_RUNNER_NONE) {
-            m2 = push_key(c, "kind", 4);
-            st = verr(c, kind_node, GN_ERR_SPEC,
-                      "runner.%s runs inside the genesis process and cannot run as a Slurm job: "
-                      "give the runner as a program (runner.command) to use executor kind slurm",
-                      c->spec->runner.kind == GN_RUNNER_LIBRARY ? "library" : "lookup");
-            pop(c, m2);
-        }
         if (!st && idx == 2)
             st = executor_slurm(c, map, e);
+        /* a library runs in pilot workers (genesis processes on the nodes);
+         * a lookup table only inside genesis itself */
+        if (!st && idx == 2 && c->spec->runner.kind == GN_RUNNER_LOOKUP) {
+            m2 = push_key(c, "kind", 4);
+            st = verr(c, kind_node, GN_ERR_SPEC,
+                      "runner.lookup runs inside the genesis process and cannot run under Slurm: "
+                      "use executor kind local");
+            pop(c, m2);
+        }
+        if (!st && idx == 2 && c->spec->runner.kind == GN_RUNNER_LIBRARY &&
+            (e->mode == GN_SLURM_JOBS || e->mode == GN_SLURM_ARRAY ||
+             e->launch == GN_SLURM_LAUNCH_STEPS)) {
+            m2 = push_key(c, "kind", 4);
+            st = verr(c, kind_node, GN_ERR_SPEC,
+                      "runner.library runs under Slurm only in pilot workers (mode pilot or auto, "
+                      "launch: workers), not as %s: give the runner as a program "
+                      "(runner.command) for those",
+                      e->launch == GN_SLURM_LAUNCH_STEPS && e->mode != GN_SLURM_JOBS &&
+                              e->mode != GN_SLURM_ARRAY
+                          ? "job steps (launch: steps)"
+                          : "batch jobs (mode jobs or array)");
+            pop(c, m2);
+        }
         pop(c, mark);
         if (st)
             return st;

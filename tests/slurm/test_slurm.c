@@ -17,6 +17,9 @@
  *   - pilot_workers_scancel: `scancel` of the worker step running an
  *     attempt: the attempt fails with the reason and is retried, the slot
  *     gets a new worker, nothing is lost or run twice;
+ *   - pilot_workers_library: a runner.library (examples/branin's module)
+ *     called inside the pilot workers; refused with the reason outside an
+ *     allocation (array mode);
  *   - pilot_workers_hung: a worker that hangs (SIGSTOP) holding an
  *     attempt: genesis kills its step 10 s after the attempt's time limit,
  *     the attempt fails with the reason and is retried on a new worker;
@@ -613,6 +616,56 @@ static void pilot_workers_scancel(void **state)
     assert_int_equal(q_long(&t, "SELECT count(*) FROM attempts WHERE status = 'succeeded'"), 4);
 }
 
+static void pilot_workers_library(void **state)
+{
+    tcase t;
+    char id[64] = "", st[64], path[1300], sql[256];
+    pid_t pid;
+    (void)state;
+#ifndef GN_BRANIN_LIB
+    skip();
+#else
+    setup_case(&t, "pwlibrary", 1, 1, 0, "", "", "");
+    write_file(t.spec, 0644,
+               "name: %s\n"
+               "parameters:\n"
+               "  - {name: x1, type: real, low: -5, high: 10}\n"
+               "  - {name: x2, type: real, low: 0, high: 15}\n"
+               "objectives:\n"
+               "  - {name: f, goal: minimize}\n"
+               "runner: {library: %s, timeout: 30}\n"
+               "planner: {strategy: random, seed: 7}\n"
+               "budget: {experiments: 20, parallel: 2}\n"
+               "executor: {kind: slurm, poll: 0.2}\n",
+               t.name, GN_BRANIN_LIB);
+    /* outside an allocation (array mode): refused, with the way out */
+    pid = genesis_start(&t, "run", t.spec, NULL);
+    assert_int_not_equal(wait_exit(pid), 0);
+    snprintf(path, sizeof path, "grep -q 'runner.library only in pilot workers' '%s'", t.log);
+    if (system(path) != 0)
+        show_log(&t);
+    assert_int_equal(system(path), 0);
+    /* in an allocation: the workers call it */
+    submit_genesis(&t, 2, "run", t.spec, id, sizeof id);
+    wait_job_final(id, 60, st, sizeof st);
+    if (strcmp(st, "COMPLETED") != 0)
+        show_log(&t);
+    assert_string_equal(st, "COMPLETED");
+    assert_int_equal(q_long(&t, "SELECT count(*) FROM experiments WHERE status = 'completed'"), 20);
+    assert_int_equal(q_long(&t, "SELECT count(*) FROM attempts"), 20);
+    assert_int_equal(q_long(&t, "SELECT count(*) FROM attempts WHERE runner = 'library' AND status "
+                                "= 'succeeded' AND job_state = 'COMPLETED' AND host <> ''"),
+                     20);
+    /* real evaluations: Branin is >= 0.397887 everywhere */
+    assert_int_equal(q_long(&t, "SELECT count(*) FROM experiments WHERE json_extract(outcome, "
+                                "'$.f') >= 0.3978"),
+                     20);
+    assert_int_equal(steps_of(&t, id, ""), 20);
+    snprintf(sql, sizeof sql, "SELECT count(DISTINCT job_id) FROM attempts");
+    assert_int_equal(q_long(&t, sql), 2);
+#endif
+}
+
 static void pilot_workers_hung(void **state)
 {
     tcase t;
@@ -916,6 +969,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(pilot_workers_campaign),
         cmocka_unit_test(pilot_workers_timeout),
         cmocka_unit_test(pilot_workers_scancel),
+        cmocka_unit_test(pilot_workers_library),
         cmocka_unit_test(pilot_workers_hung),
         cmocka_unit_test(pilot_workers_resume_after_kill),
         cmocka_unit_test(resume_after_kill),

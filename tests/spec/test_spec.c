@@ -385,6 +385,14 @@ static void executor_slurm(void **state)
     gn_spec *s = NULL;
     gn_err err;
     (void)state;
+    /* a library runs in pilot workers (auto: pilot inside an allocation) */
+    assert_int_equal(parse(BASE "runner: {library: m.so}\nexecutor: {kind: slurm}\n", &s, &err),
+                     GN_OK);
+    gn_spec_free(s);
+    assert_int_equal(parse(BASE "runner: {library: m.so}\nexecutor: {kind: slurm, mode: pilot}\n",
+                           &s, &err),
+                     GN_OK);
+    gn_spec_free(s);
     assert_int_equal(parse(BASE "executor: {kind: slurm}\n", &s, &err), GN_OK);
     assert_string_equal(s->executor.kind, "slurm");
     assert_int_equal(s->executor.mode, GN_SLURM_AUTO);
@@ -635,6 +643,18 @@ static const bad_case bad[] = {
     {BASE "executor: {kind: slurm, mode: pilot, launch: worker}\n", GN_ERR_SPEC,
      "spec.yaml:9:46: executor.launch: expected one of workers, steps, got 'worker'; did you "
      "mean 'workers'?"},
+    {BASE "runner: {library: m.so}\nexecutor: {kind: slurm, mode: jobs}\n", GN_ERR_SPEC,
+     "spec.yaml:10:18: executor.kind: runner.library runs under Slurm only in pilot workers (mode "
+     "pilot or auto, launch: workers), not as batch jobs (mode jobs or array): give the runner as "
+     "a program (runner.command) for those"},
+    {BASE "runner: {library: m.so}\nexecutor: {kind: slurm, mode: pilot, launch: steps}\n",
+     GN_ERR_SPEC,
+     "spec.yaml:10:18: executor.kind: runner.library runs under Slurm only in pilot workers (mode "
+     "pilot or auto, launch: workers), not as job steps (launch: steps): give the runner as a "
+     "program (runner.command) for those"},
+    {BASE "runner: {lookup: lab}\nexecutor: {kind: slurm}\n", GN_ERR_SPEC,
+     "spec.yaml:10:18: executor.kind: runner.lookup runs inside the genesis process and cannot run "
+     "under Slurm: use executor kind local"},
     {BASE "executor: {kind: slurm, mode: array, launch: steps}\n", GN_ERR_SPEC,
      "spec.yaml:9:46: executor.launch: only used by executor mode pilot (this mode is array)"},
     {BASE "executor: {kind: slurm, cancel_on_stop: yes}\n", GN_ERR_SPEC,
@@ -649,9 +669,11 @@ static const bad_case bad[] = {
      "spec.yaml:9:38: executor.extra_args[0]: -J is set by genesis for each job (see docs/slurm.md)"},
     {BASE "executor: {kind: slurm, setup: []}\n", GN_ERR_SPEC,
      "spec.yaml:9:32: executor.setup: needs at least one string"},
-    {BASE "runner: {library: ./libsim.so, function: f}\nexecutor: {kind: slurm}\n", GN_ERR_SPEC,
-     "spec.yaml:10:18: executor.kind: runner.library runs inside the genesis process and cannot "
-     "run as a Slurm job: give the runner as a program (runner.command) to use executor kind slurm"},
+    {BASE "runner: {library: ./libsim.so, function: f}\nexecutor: {kind: slurm, mode: array}\n",
+     GN_ERR_SPEC,
+     "spec.yaml:10:18: executor.kind: runner.library runs under Slurm only in pilot workers (mode "
+     "pilot or auto, launch: workers), not as batch jobs (mode jobs or array): give the runner as "
+     "a program (runner.command) for those"},
     {BASE "executor: {kind: local, slots_per_rank: 2}\n", GN_ERR_SPEC,
      "spec.yaml:9:41: executor.slots_per_rank: only used by executor kind mpi (this executor is local)"},
     {BASE "executor: {kind: mpi, slots_per_rank: 0}\n", GN_ERR_SPEC,
