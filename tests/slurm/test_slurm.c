@@ -456,18 +456,34 @@ static void wait_job_final(const char *id, double secs, char *st, size_t size)
              strcmp(st, "CANCELLED") != 0 && strcmp(st, "TIMEOUT") != 0);
 }
 
+/* Waits up to secs for genesis's job `id` to end; fails, showing
+ * genesis's log, unless it COMPLETED. */
+static void expect_job_completed(const tcase *t, const char *id, double secs)
+{
+    char st[64];
+    wait_job_final(id, secs, st, sizeof st);
+    if (strcmp(st, "COMPLETED") != 0)
+        show_log(t);
+    assert_string_equal(st, "COMPLETED");
+}
+
+/* Submits `genesis cmd_word what` in an allocation of ntasks (as
+ * submit_genesis; writes the job id) and expects it to complete within secs. */
+static void run_genesis_job(const tcase *t, int ntasks, const char *cmd_word, const char *what,
+                            double secs, char *id, size_t size)
+{
+    submit_genesis(t, ntasks, cmd_word, what, id, size);
+    expect_job_completed(t, id, secs);
+}
+
 static void pilot_campaign(void **state)
 {
     tcase t;
-    char cmd[256], id[64] = "", st[64];
+    char cmd[256], id[64] = "";
     (void)state;
     setup_case(&t, "pilot", 8, 4, 0, "\"sleep\", \"0.5\"", "", "launch: steps");
     /* the user's batch job: genesis inside an allocation of 4 tasks */
-    submit_genesis(&t, 4, "run", t.spec, id, sizeof id);
-    wait_job_final(id, 60, st, sizeof st);
-    if (strcmp(st, "COMPLETED") != 0)
-        show_log(&t);
-    assert_string_equal(st, "COMPLETED");
+    run_genesis_job(&t, 4, "run", t.spec, 60, id, sizeof id);
     check_campaign(&t, 8);
     /* every attempt ran as a step of the pilot's own job: nothing else was submitted */
     snprintf(cmd, sizeof cmd, "SELECT count(*) FROM attempts WHERE job_id = '%s'", id);
@@ -491,15 +507,11 @@ static long steps_of(const tcase *t, const char *id, const char *where)
 static void pilot_workers_campaign(void **state)
 {
     tcase t;
-    char sql[256], id[64] = "", st[64];
+    char sql[256], id[64] = "";
     (void)state;
     /* launch: workers is the default in pilot mode */
     setup_case(&t, "pworkers", 24, 4, 1, "\"fail2\"", "", "");
-    submit_genesis(&t, 4, "run", t.spec, id, sizeof id);
-    wait_job_final(id, 60, st, sizeof st);
-    if (strcmp(st, "COMPLETED") != 0)
-        show_log(&t);
-    assert_string_equal(st, "COMPLETED");
+    run_genesis_job(&t, 4, "run", t.spec, 60, id, sizeof id);
     check_campaign(&t, 24);
     /* every outcome once; experiment 2 failed once (exit 3) and was retried */
     assert_int_equal(q_long(&t, "SELECT count(*) FROM attempts"), 25);
@@ -519,14 +531,10 @@ static void pilot_workers_campaign(void **state)
 static void pilot_workers_timeout(void **state)
 {
     tcase t;
-    char id[64] = "", st[64];
+    char id[64] = "";
     (void)state;
     setup_case(&t, "pwtimeout", 2, 2, 0, "\"sleep\", \"30\"", ", timeout: 1, kill_grace: 1", "");
-    submit_genesis(&t, 2, "run", t.spec, id, sizeof id);
-    wait_job_final(id, 60, st, sizeof st);
-    if (strcmp(st, "COMPLETED") != 0)
-        show_log(&t);
-    assert_string_equal(st, "COMPLETED");
+    run_genesis_job(&t, 2, "run", t.spec, 60, id, sizeof id);
     if (q_long(&t, "SELECT count(*) FROM attempts WHERE status = 'timeout'") != 2)
         show_attempts(&t);
     /* enforced by the worker: the runner's own timeout, within seconds */
@@ -564,10 +572,32 @@ static void wait_step_file(const tcase *t, char *step, size_t size)
     fail_msg("experiment 1 did not start in a worker within 30 s (%s)", path);
 }
 
+/* The count of attempt `attempt` of experiment `number` that also meets
+ * the SQL condition `where` (on attempts a). */
+static long exp_attempts(const tcase *t, long number, int attempt, const char *where)
+{
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM attempts a JOIN experiments e ON e.id = a.experiment_id WHERE "
+             "e.number = %ld AND a.number = %d AND (%s)",
+             number, attempt, where);
+    return q_long(t, sql);
+}
+
+/* exp_attempts must be `want`; shows the attempts when not. */
+static void expect_exp_attempts(const tcase *t, long number, int attempt, const char *where,
+                                long want)
+{
+    long got = exp_attempts(t, number, attempt, where);
+    if (got != want)
+        show_attempts(t);
+    assert_int_equal(got, want);
+}
+
 static void pilot_workers_scancel(void **state)
 {
     tcase t;
-    char id[64] = "", st[64], step[64], sql[512];
+    char id[64] = "", step[64], sql[512];
     long failed;
     (void)state;
     setup_case(&t, "pwscancel", 4, 2, 1, "\"slowone\"", "", "");
@@ -576,10 +606,7 @@ static void pilot_workers_scancel(void **state)
     assert_int_equal(strncmp(step, id, strlen(id)), 0);
     /* the worker step running experiment 1 is cancelled from outside */
     assert_int_equal(tool("scancel %s", step), 0);
-    wait_job_final(id, 60, st, sizeof st);
-    if (strcmp(st, "COMPLETED") != 0)
-        show_log(&t);
-    assert_string_equal(st, "COMPLETED");
+    expect_job_completed(&t, id, 60);
     check_campaign(&t, 4);
     /* scancel kills the step's processes one by one, so experiment 1's
      * first attempt ends in one of three ways: the step's end (genesis
@@ -588,29 +615,16 @@ static void pilot_workers_scancel(void **state)
      * killed, the runner finishing normally. Whichever: it ran on the
      * cancelled step; a failure was retried once and succeeded elsewhere
      * (not on the dying step); nothing was lost or run twice. */
+    snprintf(sql, sizeof sql, "a.job_id = '%s'", step);
+    expect_exp_attempts(&t, 1, 1, sql, 1);
     snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM attempts a JOIN experiments e ON e.id = a.experiment_id WHERE "
-             "e.number = 1 AND a.number = 1 AND a.job_id = '%s'",
+             "a.status = 'failed' AND (a.reason LIKE 'Slurm step %s%% ended while the attempt "
+             "ran%%' OR a.reason LIKE 'killed by signal 9%%')",
              step);
-    if (q_long(&t, sql) != 1)
-        show_attempts(&t);
-    assert_int_equal(q_long(&t, sql), 1);
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM attempts a JOIN experiments e ON e.id = a.experiment_id WHERE "
-             "e.number = 1 AND a.number = 1 AND a.status = 'failed' AND "
-             "(a.reason LIKE 'Slurm step %s%% ended while the attempt ran%%' OR "
-             "a.reason LIKE 'killed by signal 9%%')",
-             step);
-    failed = q_long(&t, sql);
+    failed = exp_attempts(&t, 1, 1, sql);
     if (failed) {
-        snprintf(sql, sizeof sql,
-                 "SELECT count(*) FROM attempts a JOIN experiments e ON e.id = a.experiment_id "
-                 "WHERE e.number = 1 AND a.number = 2 AND a.status = 'succeeded' AND "
-                 "a.job_id <> '%s'",
-                 step);
-        if (q_long(&t, sql) != 1)
-            show_attempts(&t);
-        assert_int_equal(q_long(&t, sql), 1);
+        snprintf(sql, sizeof sql, "a.status = 'succeeded' AND a.job_id <> '%s'", step);
+        expect_exp_attempts(&t, 1, 2, sql, 1);
     }
     assert_int_equal(q_long(&t, "SELECT count(*) FROM attempts"), 4 + failed);
     assert_int_equal(q_long(&t, "SELECT count(*) FROM attempts WHERE status = 'succeeded'"), 4);
@@ -619,7 +633,7 @@ static void pilot_workers_scancel(void **state)
 static void pilot_workers_library(void **state)
 {
     tcase t;
-    char id[64] = "", st[64], path[1300], sql[256];
+    char id[64] = "", path[1300], sql[256];
     pid_t pid;
     (void)state;
 #ifndef GN_BRANIN_LIB
@@ -646,11 +660,7 @@ static void pilot_workers_library(void **state)
         show_log(&t);
     assert_int_equal(system(path), 0);
     /* in an allocation: the workers call it */
-    submit_genesis(&t, 2, "run", t.spec, id, sizeof id);
-    wait_job_final(id, 60, st, sizeof st);
-    if (strcmp(st, "COMPLETED") != 0)
-        show_log(&t);
-    assert_string_equal(st, "COMPLETED");
+    run_genesis_job(&t, 2, "run", t.spec, 60, id, sizeof id);
     assert_int_equal(q_long(&t, "SELECT count(*) FROM experiments WHERE status = 'completed'"), 20);
     assert_int_equal(q_long(&t, "SELECT count(*) FROM attempts"), 20);
     assert_int_equal(q_long(&t, "SELECT count(*) FROM attempts WHERE runner = 'library' AND status "
@@ -669,7 +679,7 @@ static void pilot_workers_library(void **state)
 static void pilot_workers_hung(void **state)
 {
     tcase t;
-    char id[64] = "", st[64], step[64], sql[768];
+    char id[64] = "", step[64], sql[768];
     (void)state;
     /* time limit 2 + 1 s: the hung worker is ended about 13 s after it got
      * experiment 1 */
@@ -677,27 +687,17 @@ static void pilot_workers_hung(void **state)
     submit_genesis(&t, 2, "run", t.spec, id, sizeof id);
     wait_step_file(&t, step, sizeof step);
     assert_int_equal(strncmp(step, id, strlen(id)), 0);
-    wait_job_final(id, 90, st, sizeof st);
-    if (strcmp(st, "COMPLETED") != 0)
-        show_log(&t);
-    assert_string_equal(st, "COMPLETED");
+    expect_job_completed(&t, id, 90);
     check_campaign(&t, 4);
     /* the attempt on the stopped worker failed with the reason, after the
      * time limit and the margin, and was retried on another step */
     snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM attempts a JOIN experiments e ON e.id = a.experiment_id WHERE "
-             "e.number = 1 AND a.number = 1 AND a.status = 'failed' AND a.job_id = '%s' AND "
-             "a.reason LIKE '%%sent no result 10 s after the attempt''s time limit%%hung%%' AND "
-             "a.finished - a.started BETWEEN 12 AND 60",
+             "a.status = 'failed' AND a.job_id = '%s' AND a.reason LIKE '%%sent no result 10 s "
+             "after the attempt''s time limit%%hung%%' AND a.finished - a.started BETWEEN 12 AND 60",
              step);
-    if (q_long(&t, sql) != 1)
-        show_attempts(&t);
-    assert_int_equal(q_long(&t, sql), 1);
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM attempts a JOIN experiments e ON e.id = a.experiment_id WHERE "
-             "e.number = 1 AND a.number = 2 AND a.status = 'succeeded' AND a.job_id <> '%s'",
-             step);
-    assert_int_equal(q_long(&t, sql), 1);
+    expect_exp_attempts(&t, 1, 1, sql, 1);
+    snprintf(sql, sizeof sql, "a.status = 'succeeded' AND a.job_id <> '%s'", step);
+    expect_exp_attempts(&t, 1, 2, sql, 1);
     assert_int_equal(q_long(&t, "SELECT count(*) FROM attempts"), 5);
     assert_int_equal(q_long(&t, "SELECT count(*) FROM attempts WHERE status = 'succeeded'"), 4);
     /* the stopped worker's step is gone */
@@ -727,11 +727,7 @@ static void pilot_workers_resume_after_kill(void **state)
     wait_job_final(id, 30, st, sizeof st);
     assert_true(strcmp(st, "COMPLETED") != 0); /* the batch script died with genesis */
     /* resume in a new allocation */
-    submit_genesis(&t, 2, "resume", t.name, id2, sizeof id2);
-    wait_job_final(id2, 60, st, sizeof st);
-    if (strcmp(st, "COMPLETED") != 0)
-        show_log(&t);
-    assert_string_equal(st, "COMPLETED");
+    run_genesis_job(&t, 2, "resume", t.name, 60, id2, sizeof id2);
     /* every experiment once; those in flight at the kill were interrupted
      * and rerun, nothing else ran twice */
     assert_int_equal(q_long(&t, "SELECT count(*) FROM experiments WHERE status = 'completed'"), 8);
