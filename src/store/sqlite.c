@@ -529,8 +529,6 @@ static int parse_u64(const char *s, uint64_t *out)
     return 0;
 }
 
-typedef gn_status (*row_fn)(sq *q, sqlite3_stmt *st, void *rec, gn_err *err);
-typedef void (*array_free_fn)(void *recs, size_t n);
 
 static gn_status row_campaign(sq *q, sqlite3_stmt *st, void *out, gn_err *err)
 {
@@ -621,12 +619,8 @@ static void campaigns_free(void *recs, size_t n) { gn_campaign_rec_array_free(re
 static void experiments_free(void *recs, size_t n) { gn_experiment_rec_array_free(recs, n); }
 static void attempts_free(void *recs, size_t n) { gn_attempt_rec_array_free(recs, n); }
 
-/* Steps a bound statement to the end, reading every row with `row` into a
- * new array of `size`-byte records. On success *out (NULL when there are
- * no rows) and *n are set; on failure nothing is returned. The statement
- * is reset either way. */
-static gn_status collect(sq *q, sqlite3_stmt *st, int bind_rc, size_t size, row_fn row,
-                         array_free_fn array_free, void **out, size_t *n, const char *what,
+gn_status gn__sq_collect(sq *q, sqlite3_stmt *st, int bind_rc, size_t size, gn__sq_row_fn row,
+                         gn__sq_array_free_fn array_free, void **out, size_t *n, const char *what,
                          gn_err *err)
 {
     char *arr = NULL;
@@ -999,7 +993,7 @@ static gn_status sq_campaign_list(gn_store *s, gn_campaign_rec **out, size_t *n,
     void *arr = NULL;
     gn_status status;
 
-    status = collect(q, q->stmt[ST_CAMPAIGN_LIST], SQLITE_OK, sizeof(gn_campaign_rec),
+    status = gn__sq_collect(q, q->stmt[ST_CAMPAIGN_LIST], SQLITE_OK, sizeof(gn_campaign_rec),
                      row_campaign, campaigns_free, &arr, n, "listing campaigns", err);
     if (status == GN_OK)
         *out = arr;
@@ -1148,7 +1142,7 @@ static gn_status sq_experiment_list(gn_store *s, int64_t campaign_id, const gn_e
     b_int(st, 1, campaign_id, &rc);
     if (status)
         b_text(st, 2, gn_exp_status_name(*status), &rc);
-    result = collect(q, st, rc, sizeof(gn_experiment_rec), row_experiment, experiments_free, &arr,
+    result = gn__sq_collect(q, st, rc, sizeof(gn_experiment_rec), row_experiment, experiments_free, &arr,
                      n, "listing experiments", err);
     if (result == GN_OK)
         *out = arr;
@@ -1576,7 +1570,7 @@ static gn_status sq_attempt_list(gn_store *s, int64_t experiment_id, gn_attempt_
     gn_status status;
 
     b_int(st, 1, experiment_id, &rc);
-    status = collect(q, st, rc, sizeof(gn_attempt_rec), row_attempt, attempts_free, &arr, n,
+    status = gn__sq_collect(q, st, rc, sizeof(gn_attempt_rec), row_attempt, attempts_free, &arr, n,
                      "listing attempts", err);
     if (status == GN_OK)
         *out = arr;
@@ -1665,7 +1659,7 @@ static gn_status recover(gn_store *s, int64_t campaign_id, const char *reason,
         if (status != GN_OK)
             goto out;
         b_int(st, 1, campaign_id, &rc);
-        status = collect(q, st, rc, sizeof(gn_attempt_rec), row_attempt, attempts_free, &arr,
+        status = gn__sq_collect(q, st, rc, sizeof(gn_attempt_rec), row_attempt, attempts_free, &arr,
                          &count, "listing running attempts", err);
         if (status != GN_OK)
             goto out;
@@ -1910,7 +1904,7 @@ static gn_status sq_dataset_list(gn_store *s, int include_archived, gn_dataset_r
     gn_status status;
 
     b_int(st, 1, include_archived ? 1 : 0, &rc);
-    status = collect(q, st, rc, sizeof(gn_dataset_rec), row_dataset, datasets_free, &arr, n,
+    status = gn__sq_collect(q, st, rc, sizeof(gn_dataset_rec), row_dataset, datasets_free, &arr, n,
                      "listing datasets", err);
     if (status == GN_OK)
         *out = arr;
@@ -2346,7 +2340,7 @@ gn_status gn__sq_collect_experiments(sq *q, sqlite3_stmt *st, int bind_rc, gn_ex
                                      size_t *n, gn_err *err)
 {
     void *arr = NULL;
-    gn_status status = collect(q, st, bind_rc, sizeof(gn_experiment_rec), row_experiment,
+    gn_status status = gn__sq_collect(q, st, bind_rc, sizeof(gn_experiment_rec), row_experiment,
                                experiments_free, &arr, n, "listing experiments", err);
     if (status == GN_OK)
         *out = arr;

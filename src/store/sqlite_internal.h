@@ -59,6 +59,18 @@ gn_status gn__sq_step_row(sq *q, sqlite3_stmt *st, int bind_rc, int *row, const 
                           gn_err *err);
 /* Heap copy of text column i into *out (NULL for SQL NULL); -1 on no memory. */
 int gn__sq_col_text(sqlite3_stmt *st, int i, char **out);
+/* A row reader fills one record from the current row (on failure it leaves
+ * nothing allocated in it); an array free releases n records and the array. */
+typedef gn_status (*gn__sq_row_fn)(sq *q, sqlite3_stmt *st, void *rec, gn_err *err);
+typedef void (*gn__sq_array_free_fn)(void *recs, size_t n);
+/* Steps a bound statement to the end (bind_rc: the binds' result; not
+ * SQLITE_OK fails at once), reading every row with `row` into a new array
+ * of `size`-byte records. On success *out (NULL when there are no rows)
+ * and *n are set; on failure nothing is returned. The statement is reset
+ * either way. */
+gn_status gn__sq_collect(sq *q, sqlite3_stmt *st, int bind_rc, size_t size, gn__sq_row_fn row,
+                         gn__sq_array_free_fn array_free, void **out, size_t *n, const char *what,
+                         gn_err *err);
 /* The columns of an experiment row, and the reader of a row selected with
  * them (the record is filled on GN_OK only). */
 #define GN__SQ_EXP_COLS                                                        \

@@ -98,23 +98,6 @@ static gn_status stmt(sq *q, int id, sqlite3_stmt **out, gn_err *err)
     return gn__sq_stmt(q, GN__SQ_SLOT_SERVE + id, sql[id], out, err);
 }
 
-/* Grows *arr (of elements of `size` bytes) to hold one more; -1 on no memory. */
-static int grow(void **arr, size_t n, size_t *cap, size_t size)
-{
-    void *p;
-    size_t nc;
-    if (n < *cap)
-        return 0;
-    nc = *cap ? *cap * 2 : 8;
-    p = gn_reallocarray(*arr, nc, size);
-    if (!p)
-        return -1;
-    memset((char *)p + n * size, 0, (nc - n) * size);
-    *arr = p;
-    *cap = nc;
-    return 0;
-}
-
 /* Runs a write statement without the store's write hook: for the audit
  * log itself and for bookkeeping that is not a state change. */
 static gn_status end_without_hook(sq *q, gn_status status, gn_err *err)
@@ -195,51 +178,6 @@ static int read_audit(sqlite3_stmt *st, gn_audit_rec *a)
     return 0;
 }
 
-/* Steps st (bound; bind_rc the first bind failure) and appends a record
- * read by `read` for each row to out/n (elements of `size` bytes).
- * `free_one` frees one element's strings. Resets st. */
-static gn_status list_rows(sq *q, sqlite3_stmt *st, int bind_rc, int (*read)(sqlite3_stmt *, void *),
-                           void (*free_one)(void *), size_t size, void **out, size_t *n,
-                           const char *what, gn_err *err)
-{
-    void *arr = NULL;
-    size_t count = 0, cap = 0, i;
-    gn_status status = GN_OK;
-    int rc = bind_rc;
-
-    if (rc != SQLITE_OK) {
-        status = gn__sq_db_error(q, rc, what, err);
-        goto fail;
-    }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (grow(&arr, count, &cap, size)) {
-            status = gn_err_nomem(err);
-            goto fail;
-        }
-        if (read(st, (char *)arr + count * size)) {
-            free_one((char *)arr + count * size);
-            status = gn_err_nomem(err);
-            goto fail;
-        }
-        count++;
-    }
-    if (rc != SQLITE_DONE) {
-        status = gn__sq_db_error(q, rc, what, err);
-        goto fail;
-    }
-    gn__sq_stmt_done(st);
-    *out = arr;
-    *n = count;
-    return GN_OK;
-
-fail:
-    gn__sq_stmt_done(st);
-    for (i = 0; i < count; i++)
-        free_one((char *)arr + i * size);
-    gn_free(arr);
-    return status;
-}
-
 static int read_user_v(sqlite3_stmt *st, void *r) { return read_user(st, r); }
 static int read_project_v(sqlite3_stmt *st, void *r) { return read_project(st, r); }
 static int read_member_v(sqlite3_stmt *st, void *r) { return read_member(st, r); }
@@ -250,6 +188,30 @@ static void free_project_v(void *r) { gn_project_rec_free(r); }
 static void free_member_v(void *r) { gn_membership_rec_free(r); }
 static void free_token_v(void *r) { gn_token_rec_free(r); }
 static void free_audit_v(void *r) { gn_audit_rec_free(r); }
+
+/* The readers above as gn__sq_collect's row readers (a failed read leaves
+ * nothing allocated), and the array frees. */
+#define ROW_FN(name, read, free_one)                                            \
+    static gn_status name(sq *q, sqlite3_stmt *st, void *r, gn_err *err)      \
+    {                                                                          \
+        (void)q;                                                               \
+        if (read(st, r)) {                                                     \
+            free_one(r);                                                       \
+            return gn_err_nomem(err);                                          \
+        }                                                                      \
+        return GN_OK;                                                          \
+    }
+ROW_FN(row_user, read_user_v, free_user_v)
+ROW_FN(row_project, read_project_v, free_project_v)
+ROW_FN(row_member, read_member_v, free_member_v)
+ROW_FN(row_token, read_token_v, free_token_v)
+ROW_FN(row_audit, read_audit_v, free_audit_v)
+#undef ROW_FN
+static void users_free(void *r, size_t n) { gn_user_rec_array_free(r, n); }
+static void projects_free(void *r, size_t n) { gn_project_rec_array_free(r, n); }
+static void members_free(void *r, size_t n) { gn_membership_rec_array_free(r, n); }
+static void tokens_free(void *r, size_t n) { gn_token_rec_array_free(r, n); }
+static void audits_free(void *r, size_t n) { gn_audit_rec_array_free(r, n); }
 
 /* ---- users ------------------------------------------------------------------ */
 
@@ -342,9 +304,8 @@ gn_status gn__sq_user_get(gn_store *s, const char *name, gn_user_rec *out, gn_er
 }
 
 /* Every row of statement `id` (no parameters), in one read transaction. */
-static gn_status list_all(gn_store *s, int id, int (*read)(sqlite3_stmt *, void *),
-                          void (*free_one)(void *), size_t size, void **out, size_t *n,
-                          const char *what, gn_err *err)
+static gn_status list_all(gn_store *s, int id, gn__sq_row_fn row, gn__sq_array_free_fn array_free,
+                          size_t size, void **out, size_t *n, const char *what, gn_err *err)
 {
     sq *q = Q(s);
     sqlite3_stmt *st;
@@ -355,13 +316,13 @@ static gn_status list_all(gn_store *s, int id, int (*read)(sqlite3_stmt *, void 
         return status;
     status = stmt(q, id, &st, err);
     if (status == GN_OK)
-        status = list_rows(q, st, SQLITE_OK, read, free_one, size, out, n, what, err);
+        status = gn__sq_collect(q, st, SQLITE_OK, size, row, array_free, out, n, what, err);
     return gn__sq_end(q, status, err);
 }
 
 gn_status gn__sq_user_list(gn_store *s, gn_user_rec **out, size_t *n, gn_err *err)
 {
-    return list_all(s, S_USER_LIST, read_user_v, free_user_v, sizeof **out, (void **)out, n,
+    return list_all(s, S_USER_LIST, row_user, users_free, sizeof **out, (void **)out, n,
                     "listing users", err);
 }
 
@@ -427,7 +388,7 @@ gn_status gn__sq_project_get(gn_store *s, const char *name, gn_project_rec *out,
 
 gn_status gn__sq_project_list(gn_store *s, gn_project_rec **out, size_t *n, gn_err *err)
 {
-    return list_all(s, S_PROJECT_LIST, read_project_v, free_project_v, sizeof **out,
+    return list_all(s, S_PROJECT_LIST, row_project, projects_free, sizeof **out,
                     (void **)out, n, "listing projects", err);
 }
 
@@ -519,7 +480,7 @@ gn_status gn__sq_membership_list(gn_store *s, const char *user, const char *proj
     if (status == GN_OK) {
         gn__sq_b_text(st, 1, user, &rc);
         gn__sq_b_text(st, 2, project, &rc);
-        status = list_rows(q, st, rc, read_member_v, free_member_v, sizeof **out, (void **)out, n,
+        status = gn__sq_collect(q, st, rc, sizeof **out, row_member, members_free, (void **)out, n,
                            "listing memberships", err);
     }
     return gn__sq_end(q, status, err);
@@ -615,7 +576,7 @@ gn_status gn__sq_token_auth(gn_store *s, const unsigned char *hash, gn_token_rec
             goto out;
         rc = SQLITE_OK;
         gn__sq_b_int(st, 1, t.user_id, &rc);
-        status = list_rows(q, st, rc, read_member_v, free_member_v, sizeof **m, (void **)m, n_m,
+        status = gn__sq_collect(q, st, rc, sizeof **m, row_member, members_free, (void **)m, n_m,
                            "reading memberships", err);
     }
 out:
@@ -664,7 +625,7 @@ gn_status gn__sq_token_list(gn_store *s, const char *user, gn_token_rec **out, s
         status = stmt(q, S_TOKEN_LIST, &st, err);
     if (status == GN_OK) {
         gn__sq_b_text(st, 1, user, &rc);
-        status = list_rows(q, st, rc, read_token_v, free_token_v, sizeof **out, (void **)out, n,
+        status = gn__sq_collect(q, st, rc, sizeof **out, row_token, tokens_free, (void **)out, n,
                            "listing tokens", err);
     }
     return gn__sq_end(q, status, err);
@@ -882,7 +843,7 @@ gn_status gn__sq_audit_list(gn_store *s, const char *user, const char *action, s
         gn__sq_b_text(st, 1, user, &rc);
         gn__sq_b_text(st, 2, action, &rc);
         gn__sq_b_int(st, 3, (int64_t)limit, &rc);
-        status = list_rows(q, st, rc, read_audit_v, free_audit_v, sizeof **out, (void **)out, n,
+        status = gn__sq_collect(q, st, rc, sizeof **out, row_audit, audits_free, (void **)out, n,
                            "listing the audit log", err);
     }
     return gn__sq_end(q, status, err);
