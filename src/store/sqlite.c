@@ -994,7 +994,7 @@ static gn_status sq_campaign_list(gn_store *s, gn_campaign_rec **out, size_t *n,
     gn_status status;
 
     status = gn__sq_collect(q, q->stmt[ST_CAMPAIGN_LIST], SQLITE_OK, sizeof(gn_campaign_rec),
-                     row_campaign, campaigns_free, &arr, n, "listing campaigns", err);
+                            row_campaign, campaigns_free, &arr, n, "listing campaigns", err);
     if (status == GN_OK)
         *out = arr;
     return status;
@@ -1142,8 +1142,8 @@ static gn_status sq_experiment_list(gn_store *s, int64_t campaign_id, const gn_e
     b_int(st, 1, campaign_id, &rc);
     if (status)
         b_text(st, 2, gn_exp_status_name(*status), &rc);
-    result = gn__sq_collect(q, st, rc, sizeof(gn_experiment_rec), row_experiment, experiments_free, &arr,
-                     n, "listing experiments", err);
+    result = gn__sq_collect(q, st, rc, sizeof(gn_experiment_rec), row_experiment, experiments_free,
+                            &arr, n, "listing experiments", err);
     if (result == GN_OK)
         *out = arr;
     return result;
@@ -1571,7 +1571,7 @@ static gn_status sq_attempt_list(gn_store *s, int64_t experiment_id, gn_attempt_
 
     b_int(st, 1, experiment_id, &rc);
     status = gn__sq_collect(q, st, rc, sizeof(gn_attempt_rec), row_attempt, attempts_free, &arr, n,
-                     "listing attempts", err);
+                            "listing attempts", err);
     if (status == GN_OK)
         *out = arr;
     return status;
@@ -1660,7 +1660,7 @@ static gn_status recover(gn_store *s, int64_t campaign_id, const char *reason,
             goto out;
         b_int(st, 1, campaign_id, &rc);
         status = gn__sq_collect(q, st, rc, sizeof(gn_attempt_rec), row_attempt, attempts_free, &arr,
-                         &count, "listing running attempts", err);
+                                &count, "listing running attempts", err);
         if (status != GN_OK)
             goto out;
         list = arr;
@@ -1905,7 +1905,7 @@ static gn_status sq_dataset_list(gn_store *s, int include_archived, gn_dataset_r
 
     b_int(st, 1, include_archived ? 1 : 0, &rc);
     status = gn__sq_collect(q, st, rc, sizeof(gn_dataset_rec), row_dataset, datasets_free, &arr, n,
-                     "listing datasets", err);
+                            "listing datasets", err);
     if (status == GN_OK)
         *out = arr;
     return status;
@@ -2341,7 +2341,7 @@ gn_status gn__sq_collect_experiments(sq *q, sqlite3_stmt *st, int bind_rc, gn_ex
 {
     void *arr = NULL;
     gn_status status = gn__sq_collect(q, st, bind_rc, sizeof(gn_experiment_rec), row_experiment,
-                               experiments_free, &arr, n, "listing experiments", err);
+                                      experiments_free, &arr, n, "listing experiments", err);
     if (status == GN_OK)
         *out = arr;
     return status;

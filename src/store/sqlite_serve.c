@@ -481,7 +481,7 @@ gn_status gn__sq_membership_list(gn_store *s, const char *user, const char *proj
         gn__sq_b_text(st, 1, user, &rc);
         gn__sq_b_text(st, 2, project, &rc);
         status = gn__sq_collect(q, st, rc, sizeof **out, row_member, members_free, (void **)out, n,
-                           "listing memberships", err);
+                                "listing memberships", err);
     }
     return gn__sq_end(q, status, err);
 }
@@ -577,7 +577,7 @@ gn_status gn__sq_token_auth(gn_store *s, const unsigned char *hash, gn_token_rec
         rc = SQLITE_OK;
         gn__sq_b_int(st, 1, t.user_id, &rc);
         status = gn__sq_collect(q, st, rc, sizeof **m, row_member, members_free, (void **)m, n_m,
-                           "reading memberships", err);
+                                "reading memberships", err);
     }
 out:
     status = gn__sq_end(q, status, err);
@@ -626,7 +626,7 @@ gn_status gn__sq_token_list(gn_store *s, const char *user, gn_token_rec **out, s
     if (status == GN_OK) {
         gn__sq_b_text(st, 1, user, &rc);
         status = gn__sq_collect(q, st, rc, sizeof **out, row_token, tokens_free, (void **)out, n,
-                           "listing tokens", err);
+                                "listing tokens", err);
     }
     return gn__sq_end(q, status, err);
 }
@@ -844,7 +844,7 @@ gn_status gn__sq_audit_list(gn_store *s, const char *user, const char *action, s
         gn__sq_b_text(st, 2, action, &rc);
         gn__sq_b_int(st, 3, (int64_t)limit, &rc);
         status = gn__sq_collect(q, st, rc, sizeof **out, row_audit, audits_free, (void **)out, n,
-                           "listing the audit log", err);
+                                "listing the audit log", err);
     }
     return gn__sq_end(q, status, err);
 }
