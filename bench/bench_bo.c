@@ -24,7 +24,8 @@
  *
  * Usage: bench_bo [--root DIR] [--problems FILE] [--methods a,b]
  *                 [--problem a,b] [--seeds K] [--budget-functions N]
- *                 [--budget-pools N] [--out FILE] [--check]
+ *                 [--budget-pools N] [--seed-offset S] [--out FILE] [--check]
+ *   --seed-offset S runs seeds S .. S+K-1 instead of 0 .. K-1 (default 0).
  *   --check prints the test functions at fixed points and each pool's size
  *   and best value as JSON, for bench/peers/check.py.
  */
@@ -474,7 +475,7 @@ int main(int argc, char **argv)
 {
     const char *root = ".", *file = NULL, *methods = NULL, *only = NULL, *outpath = NULL;
     long budget_fn = 0, budget_pool = 0;
-    int seeds = -1, want_check = 0, failures = 0, nseeds;
+    int seeds = -1, seed_offset = 0, want_check = 0, failures = 0, nseeds;
     static problem probs[MAX_PROBLEMS];
     char deffile[4096];
     size_t n, i, mi;
@@ -499,6 +500,8 @@ int main(int argc, char **argv)
             only = val;
         else if (!strcmp(arg, "--seeds"))
             seeds = atoi(val);
+        else if (!strcmp(arg, "--seed-offset"))
+            seed_offset = atoi(val);
         else if (!strcmp(arg, "--budget-functions"))
             budget_fn = atol(val);
         else if (!strcmp(arg, "--budget-pools"))
@@ -516,6 +519,8 @@ int main(int argc, char **argv)
     n = load_problems(root, file, probs, &nseeds);
     if (seeds > 0)
         nseeds = seeds;
+    if (seed_offset < 0)
+        die("%s must be >= 0", "--seed-offset");
     for (i = 0; i < n; i++) {
         if (!probs[i].is_pool && budget_fn > 0)
             probs[i].budget = budget_fn;
@@ -549,7 +554,7 @@ int main(int argc, char **argv)
             double t0 = now_s();
             if (!in_list(only, probs[i].name))
                 continue;
-            for (int s = 0; s < nseeds; s++)
+            for (int s = seed_offset; s < seed_offset + nseeds; s++)
                 failures += run_one(&probs[i], &all_methods[mi], s, out);
             fprintf(stderr, "bench_bo: %-8s %-15s %d seeds in %.1f s\n", all_methods[mi].name, probs[i].name,
                     nseeds, now_s() - t0);

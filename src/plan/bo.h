@@ -57,8 +57,9 @@ typedef struct gn_bo_options {
                                       UCB with beta 0.1 instead of the acquisition (default 0.1;
                                       0 = never; no effect without a budget) */
     int exploit_every;             /* every k-th model-based proposal exploits the same way, with a
-                                      global model (not in pools or trust regions); default 2,
-                                      0 = never */
+                                      global model (not in pools or trust regions); in an ask of
+                                      n > 1 these come first, at least one per batch (trust
+                                      regions included); default 2, 0 = never */
 } gn_bo_options;
 
 /* Fills o with the defaults for spec: initial = spec->planner.initial when
