@@ -31,6 +31,9 @@
  *     meanwhile, and nothing is submitted twice or lost;
  *   - requeue_one_outcome: `scontrol requeue` of a running job: the job
  *     runs again and the attempt has exactly one outcome;
+ *   - preempt_one_outcome: the running job is preempted (a job in the
+ *     higher-tier partition `urgent` takes the whole node; PreemptMode
+ *     REQUEUE) and runs again afterwards: one attempt, one outcome;
  *   - scancel_is_failure: a job cancelled outside genesis is a failed
  *     attempt with the reason, and is retried;
  *   - time_limit_is_timeout: a job killed by Slurm at its time limit is a
@@ -796,6 +799,22 @@ static void resume_after_kill(void **state)
     }
 }
 
+/* The restart counts the job of the campaign's one attempt recorded at
+ * each of its starts ("0 1 " when it ran twice). */
+static void job_starts(const tcase *t, char *starts, size_t size)
+{
+    char wd[1200], cmd[1400];
+    FILE *p;
+    q_text(t, "SELECT workdir FROM attempts", wd, sizeof wd);
+    snprintf(cmd, sizeof cmd, "awk '{print $2}' '%s.slurm/starts' | tr '\\n' ' '", wd);
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    starts[0] = '\0';
+    if (!fgets(starts, (int)size, p))
+        starts[0] = '\0';
+    pclose(p);
+}
+
 static void requeue_one_outcome(void **state)
 {
     tcase t;
@@ -815,19 +834,33 @@ static void requeue_one_outcome(void **state)
     check_campaign(&t, 1);
     assert_int_equal(q_long(&t, "SELECT count(*) FROM attempts"), 1);
     /* it ran twice, the second time as restart 1, and yielded one outcome */
-    {
-        char wd[1200], cmd[1400];
-        FILE *p;
-        q_text(&t, "SELECT workdir FROM attempts", wd, sizeof wd);
-        snprintf(cmd, sizeof cmd, "awk '{print $2}' '%s.slurm/starts' | tr '\\n' ' '", wd);
-        p = popen(cmd, "r");
-        assert_non_null(p);
-        starts[0] = '\0';
-        if (!fgets(starts, sizeof starts, p))
-            starts[0] = '\0';
-        pclose(p);
-        assert_string_equal(starts, "0 1 ");
-    }
+    job_starts(&t, starts, sizeof starts);
+    assert_string_equal(starts, "0 1 ");
+}
+
+static void preempt_one_outcome(void **state)
+{
+    tcase t;
+    char id[64], starts[64], path[1300];
+    pid_t pid;
+    (void)state;
+    setup_case(&t, "preempt", 1, 1, 0, "\"sleep\", \"4\"", "", "mode: jobs");
+    pid = genesis_start(&t, "run", t.spec, "--quiet", (char *)NULL);
+    wait_running_job(&t, id, sizeof id, 1);
+    assert_int_equal(wait_for(&t, "SELECT count(*) FROM attempts WHERE job_state = 'RUNNING'", 1, 15),
+                     1);
+    /* a job of the higher tier that needs the whole node preempts it */
+    snprintf(path, sizeof path, "%s/urgent.out", t.dir);
+    assert_int_equal(tool("sbatch -Q -p urgent --exclusive -J urgent -o '%s' --wrap 'sleep 2'", path),
+                     0);
+    assert_int_equal(wait_exit(pid), 0);
+    check_campaign(&t, 1);
+    if (q_long(&t, "SELECT count(*) FROM attempts") != 1)
+        show_attempts(&t);
+    assert_int_equal(q_long(&t, "SELECT count(*) FROM attempts"), 1);
+    /* it ran twice, the second time as restart 1, and yielded one outcome */
+    job_starts(&t, starts, sizeof starts);
+    assert_string_equal(starts, "0 1 ");
 }
 
 static void scancel_is_failure(void **state)
@@ -970,6 +1003,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(pilot_workers_resume_after_kill),
         cmocka_unit_test(resume_after_kill),
         cmocka_unit_test(requeue_one_outcome),
+        cmocka_unit_test(preempt_one_outcome),
         cmocka_unit_test(scancel_is_failure),
         cmocka_unit_test(time_limit_is_timeout),
         cmocka_unit_test(runner_timeout),
