@@ -166,6 +166,7 @@ struct gn_proc {
     proc_phase phase;
     int fd_out, fd_err;     /* read ends, -1 once closed */
     int pidfd;              /* readable when the runner exits (Linux), else -1 */
+    int exit_seen;          /* poll said the pidfd is readable: worth a waitid */
     ring out, err;          /* stdout: the outcome search window; stderr: the tail */
     char *shown;            /* command[0] as written, for messages */
     char *output_path;      /* $GENESIS_OUTPUT */
@@ -837,6 +838,8 @@ void gn__proc_pump(gn_proc *p, const struct pollfd *fds, int n)
             pump_fd(&p->fd_out, &p->out, fds[i].revents);
         else if (fds[i].fd == p->fd_err)
             pump_fd(&p->fd_err, &p->err, fds[i].revents);
+        else if (fds[i].fd == p->pidfd)
+            p->exit_seen = 1;
     }
 }
 
@@ -847,11 +850,16 @@ int gn__proc_step(gn_proc *p, double now)
 
     if (p->phase == PROC_RUNNING) {
         memset(&si, 0, sizeof si);
+        rc = 0;
         /* WNOWAIT: the zombie keeps the pid (and so the group id) ours
-         * while we kill what is left of the group. */
-        do {
-            rc = waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT);
-        } while (rc < 0 && errno == EINTR);
+         * while we kill what is left of the group. With a pidfd, only once
+         * poll said it is readable (the runner exited): one waitid per
+         * runner instead of one per round. */
+        if (p->pidfd < 0 || p->exit_seen) {
+            do {
+                rc = waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT);
+            } while (rc < 0 && errno == EINTR);
+        }
         if (rc == 0 && si.si_pid == p->pid) {
             signal_group(p->pid, SIGKILL); /* grandchildren holding our pipes */
             while (waitpid(p->pid, &p->wstatus, 0) < 0 && errno == EINTR)
