@@ -341,10 +341,17 @@ int gn__lib_wake_fd(const gn_lib *lib) { return lib->wake_r; }
 void gn__lib_wake_drain(gn_lib *lib)
 {
     char buf[256];
-    /* before reading: a call that ends from now on writes a new byte */
-    atomic_store(&lib->wake_pending, 0);
+    /* Read first, then clear: a call that ends from then on writes a new
+     * byte, and one that ended while we read (and skipped its byte, as one
+     * was pending) is seen by the done-flag check that follows every
+     * drain. Clearing first lost wake-ups for good: a byte written after
+     * the clear but read by this drain left wake_pending set with the pipe
+     * empty, so no call wrote again and every later round slept its whole
+     * poll slice (16 no-op library slots: 700/s instead of 15,000/s in
+     * some runs). */
     while (read(lib->wake_r, buf, sizeof buf) > 0)
         ;
+    atomic_store(&lib->wake_pending, 0);
 }
 
 gn_status gn__lib_submit(gn_lib *lib, const char *campaign, const gn_task *task, const char *workdir,

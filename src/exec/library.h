@@ -52,7 +52,9 @@ gn_status gn__lib_new(const gn_spec *spec, long slots, gn_lib **out, gn_err *err
 gn_status gn__lib_new_builtin(const gn_spec *spec, long slots, gn_exec_builtin_fn fn, void *ctx,
                               const char *shown, gn_lib **out, gn_err *err);
 
-/* The read end of the wake pipe (for poll) and a non-blocking drain of it. */
+/* The read end of the wake pipe (for poll) and a non-blocking drain of it;
+ * after a drain the caller checks every job's done flag (gn__lib_job_done):
+ * a call that ended during the drain wrote no new byte. */
 int gn__lib_wake_fd(const gn_lib *lib);
 void gn__lib_wake_drain(gn_lib *lib);
 
